@@ -9,11 +9,11 @@ import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
- * Typed rows of one table of one study, usually one API page: the unit that travels from
- * flattening to the sinks. Coarse elements keep per-element runner overhead off the hot path.
+ * Typed rows of one table of one study, usually one API page: the unit that travels from flattening
+ * to the sinks. Coarse elements keep per-element runner overhead off the hot path.
  *
- * <p>Each row is an {@code Object[]} aligned with {@link TableSchema#columns()}; a value has the Java
- * class {@link ColumnType} names for its column, or is null. Rows are never mutated after
+ * <p>Each row is an {@code Object[]} aligned with {@link TableSchema#columns()}; a value has the
+ * Java class {@link ColumnType} names for its column, or is null. Rows are never mutated after
  * construction.
  */
 @DefaultCoder(RowBatchCoder.class)
@@ -87,6 +87,12 @@ public final class RowBatch {
 
   @Override
   public String toString() {
-    return "RowBatch{" + schema.studyKey() + "/" + schema.tableKey() + ", " + rows.size() + " rows}";
+    return "RowBatch{"
+        + schema.studyKey()
+        + "/"
+        + schema.tableKey()
+        + ", "
+        + rows.size()
+        + " rows}";
   }
 }

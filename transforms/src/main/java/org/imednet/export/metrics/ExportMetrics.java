@@ -63,8 +63,14 @@ public final class ExportMetrics {
 
   private ExportMetrics() {}
 
+  /**
+   * A Beam counter that also feeds {@link LiveTally}, so a runner executing in this JVM (Direct, Flink
+   * {@code [local]}) can show progress while the job runs. The Beam counter is the authority for the
+   * end-of-run summary; the tally may over-count retried bundles.
+   */
   public static Counter counter(Metric metric, String studyKey, @Nullable String formKey) {
-    return Metrics.counter(NAMESPACE, name(metric, studyKey, formKey));
+    String name = name(metric, studyKey, formKey);
+    return new TalliedCounter(Metrics.counter(NAMESPACE, name), name);
   }
 
   public static String name(Metric metric, String studyKey, @Nullable String formKey) {
@@ -94,6 +100,43 @@ public final class ExportMetrics {
       this.metric = metric;
       this.studyKey = studyKey;
       this.formKey = formKey;
+    }
+  }
+
+  private static final class TalliedCounter implements Counter, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Counter delegate;
+    private final String name;
+
+    TalliedCounter(Counter delegate, String name) {
+      this.delegate = delegate;
+      this.name = name;
+    }
+
+    @Override
+    public void inc() {
+      inc(1);
+    }
+
+    @Override
+    public void inc(long n) {
+      delegate.inc(n);
+      LiveTally.add(name, n);
+    }
+
+    @Override
+    public void dec() {
+      inc(-1);
+    }
+
+    @Override
+    public void dec(long n) {
+      inc(-n);
+    }
+
+    @Override
+    public org.apache.beam.sdk.metrics.MetricName getName() {
+      return delegate.getName();
     }
   }
 

@@ -1,0 +1,246 @@
+package org.imednet.export.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.imednet.export.api.ApiConfig;
+import org.imednet.export.api.HttpImednetClient;
+import org.imednet.export.api.ImednetApi;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/** Options every {@code export} command shares: what to read, how to run, where errors go. */
+final class CommonExportOptions {
+  /** Runner shortcuts; anything else goes to Beam as {@code --runner=...}. */
+  enum Runner {
+    DIRECT,
+    FLINK,
+    DATAFLOW
+  }
+
+  @Option(
+      names = "--all-studies",
+      description = "Export every study the API key can see (instead of listing STUDY keys).")
+  boolean allStudies;
+
+  @Option(
+      names = "--forms",
+      split = ",",
+      paramLabel = "FORM",
+      description = "Only these forms: form keys or numeric form ids, comma-separated.")
+  List<String> forms = new ArrayList<>();
+
+  @Option(
+      names = "--vars",
+      split = ",",
+      paramLabel = "VAR",
+      description = "Only these variables (exact names), comma-separated.")
+  List<String> vars = new ArrayList<>();
+
+  @Option(names = "--use-labels", description = "Name columns by variable label, not name.")
+  boolean useLabels;
+
+  @Option(
+      names = "--errors-dir",
+      paramLabel = "DIR",
+      description =
+          "Write records that cannot be processed here (JSON lines with the original payload) and"
+              + " complete the run. Without it, such records fail the run.")
+  Path errorsDir;
+
+  @Option(
+      names = "--base-url",
+      paramLabel = "URL",
+      description =
+          "iMednet API base URL (default: $IMEDNET_BASE_URL, else " + ApiConfig.DEFAULT_BASE_URL + ").")
+  String baseUrl;
+
+  @Option(
+      names = "--env-file",
+      paramLabel = "FILE",
+      description =
+          "Read IMEDNET_API_KEY / IMEDNET_SECURITY_KEY (and other settings) from this KEY=VALUE file"
+              + " instead of the environment. Credentials are never accepted as arguments.")
+  Path envFile;
+
+  @Option(
+      names = "--max-concurrent-requests",
+      paramLabel = "N",
+      description = "Concurrent API requests per worker JVM (default: ${DEFAULT-VALUE}).",
+      defaultValue = "4")
+  int maxConcurrentRequests;
+
+  @Option(
+      names = "--requests-per-second",
+      paramLabel = "R",
+      description = "API request budget per second, shared by the whole run (default: unlimited).",
+      defaultValue = "0")
+  double requestsPerSecond;
+
+  @Option(
+      names = "--runner",
+      paramLabel = "RUNNER",
+      description = "direct (default), flink or dataflow. Beam options pass through, e.g. --parallelism=2.",
+      defaultValue = "direct")
+  Runner runner;
+
+  @Option(
+      names = "--progress",
+      paramLabel = "MODE",
+      description = "auto (bar on a terminal, lines otherwise), bar, plain or none.",
+      defaultValue = "auto")
+  ProgressReporter.Mode progress;
+
+  @Unmatched List<String> beamArgs = new ArrayList<>();
+
+  /** Environment merged with the env file, the file winning. */
+  Map<String, String> environment() throws IOException {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    if (envFile != null) {
+      env.putAll(EnvFile.read(envFile));
+    }
+    return env;
+  }
+
+  ApiConfig apiConfig() throws IOException {
+    Map<String, String> env = environment();
+    ApiConfig fromEnv = ApiConfig.fromEnvironment(env);
+    ApiConfig.Builder b = fromEnv.toBuilder();
+    if (baseUrl != null) {
+      b.baseUrl(baseUrl);
+    }
+    b.maxConcurrentRequests(maxConcurrentRequests);
+    if (requestsPerSecond > 0) {
+      b.requestsPerSecond(requestsPerSecond / Math.max(1, workers()));
+    }
+    return b.build();
+  }
+
+  /** Study keys from the arguments, or every study the key can see with --all-studies. */
+  List<String> studies(List<String> given, ApiConfig api) throws IOException {
+    if (allStudies && given != null && !given.isEmpty()) {
+      throw new IllegalArgumentException("give STUDY keys or --all-studies, not both");
+    }
+    if (!allStudies) {
+      if (given == null || given.isEmpty()) {
+        throw new IllegalArgumentException("give at least one STUDY key, or --all-studies");
+      }
+      return new ArrayList<>(new LinkedHashSet<>(given));
+    }
+    return listStudies(api);
+  }
+
+  /** Every study the API key can see; an empty list is an error, never an empty export. */
+  static List<String> listStudies(ApiConfig api) throws IOException {
+    List<String> keys = new ArrayList<>();
+    try (ImednetApi client = HttpImednetClient.create(api)) {
+      Iterator<JsonNode> it = client.listAll(null, "studies", null);
+      while (it.hasNext()) {
+        keys.add(it.next().path("studyKey").asText());
+      }
+    }
+    if (keys.isEmpty()) {
+      throw new IllegalStateException("the API key sees no studies at " + api.baseUrl());
+    }
+    return keys;
+  }
+
+  /** Beam arguments: runner defaults measured for this project, then the user's pass-through. */
+  List<String> beamArguments() {
+    List<String> args = new ArrayList<>();
+    switch (runner) {
+      case DIRECT:
+        args.add("--runner=DirectRunner");
+        // Immutability/encodability checks re-encode every element; they belong in tests, not
+        // in production runs (measured 1.3-1.5x slower, see docs/benchmarks.md).
+        args.add("--enforceImmutability=false");
+        args.add("--enforceEncodability=false");
+        break;
+      case FLINK:
+        args.add("--runner=FlinkRunner");
+        if (beamArgs.stream().noneMatch(a -> a.startsWith("--flinkMaster"))) {
+          args.add("--flinkMaster=[local]");
+        }
+        if (beamArgs.stream().noneMatch(a -> a.startsWith("--parallelism"))) {
+          args.add("--parallelism=" + Runtime.getRuntime().availableProcessors());
+        }
+        args.add("--fasterCopy=true");
+        break;
+      case DATAFLOW:
+        args.add("--runner=DataflowRunner");
+        break;
+    }
+    args.addAll(beamArgs);
+    return args;
+  }
+
+  /** Workers that share the request budget: the Flink parallelism, or 1 in one JVM. */
+  int workers() {
+    for (String a : beamArgs) {
+      if (a.startsWith("--parallelism=")) {
+        return Integer.parseInt(a.substring("--parallelism=".length()));
+      }
+    }
+    return runner == Runner.FLINK ? Runtime.getRuntime().availableProcessors() : 1;
+  }
+
+  Set<String> formSet() {
+    Set<String> s = new LinkedHashSet<>();
+    forms.forEach(f -> s.add(f.trim()));
+    return s;
+  }
+
+  Set<String> varSet() {
+    Set<String> s = new LinkedHashSet<>();
+    vars.forEach(v -> s.add(v.trim()));
+    return s;
+  }
+
+  ProgressReporter progress(PrintStream out) {
+    return new ProgressReporter(progress, out, 10);
+  }
+
+  /** Reads a KEY=VALUE file (blank lines and # comments ignored, optional quotes). */
+  static final class EnvFile {
+    private EnvFile() {}
+
+    static Map<String, String> read(Path file) throws IOException {
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException("--env-file " + file + " does not exist");
+      }
+      Map<String, String> out = new HashMap<>();
+      int n = 0;
+      for (String line : Files.readAllLines(file)) {
+        n++;
+        String l = line.strip();
+        if (l.isEmpty() || l.startsWith("#")) {
+          continue;
+        }
+        if (l.startsWith("export ")) {
+          l = l.substring(7).strip();
+        }
+        int eq = l.indexOf('=');
+        if (eq <= 0) {
+          // Never echo the line: it may hold a secret.
+          throw new IllegalArgumentException(file + " line " + n + " is not KEY=VALUE");
+        }
+        String v = l.substring(eq + 1).strip();
+        if (v.length() >= 2
+            && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'"))) {
+          v = v.substring(1, v.length() - 1);
+        }
+        out.put(l.substring(0, eq).strip(), v);
+      }
+      return out;
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package org.imednet.export.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.imednet.export.api.ApiConfig;
+import org.imednet.export.pipeline.ExportJob;
+import org.imednet.export.pipeline.ExportSpec;
+import org.imednet.export.pipeline.RunSummary;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code imednet export parquet|duckdb|snowflake}. */
+@Command(
+    name = "export",
+    mixinStandardHelpOptions = true,
+    description = "Export studies from the iMednet API.",
+    subcommands = {
+      ExportCommand.Parquet.class,
+      ExportCommand.DuckDb.class
+    })
+final class ExportCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Runs a spec with progress, prints the summary, and maps the outcome to an exit code. */
+  static int runAndSummarize(ExportSpec spec, CommonExportOptions common, PrintStream out) {
+    RunSummary summary;
+    try (ProgressReporter progress = common.progress(System.err)) {
+      summary = ExportJob.run(spec);
+    }
+    return report(summary, out);
+  }
+
+  static int report(RunSummary summary, PrintStream out) {
+    out.println();
+    summary.print(out);
+    List<String> mismatches = summary.mismatches();
+    if (!mismatches.isEmpty()) {
+      out.println();
+      out.println("NOT RECONCILED: rows written differ from the API's totals:");
+      mismatches.forEach(m -> out.println("  " + m));
+      return ImednetCli.EXIT_MISMATCH;
+    }
+    return ImednetCli.EXIT_OK;
+  }
+
+  @Command(
+      name = "parquet",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Export studies into a Hive-partitioned Parquet lake:",
+        "  LAKE/study_key=<key>/form_key=<key>/part-*.parquet",
+        "Each study's partitions are replaced atomically; other studies are untouched.",
+        "Credentials come from IMEDNET_API_KEY and IMEDNET_SECURITY_KEY (or --env-file)."
+      })
+  static final class Parquet implements Callable<Integer> {
+    @Parameters(paramLabel = "STUDY", arity = "0..*", description = "Study keys.")
+    List<String> studies = new ArrayList<>();
+
+    @Option(names = "--lake", required = true, paramLabel = "DIR", description = "Lake directory.")
+    Path lake;
+
+    @Option(
+        names = "--metadata-dir",
+        paramLabel = "DIR",
+        description = "Study metadata tables (default: <lake>_metadata beside the lake).")
+    Path metadataDir;
+
+    @Option(
+        names = "--duckdb",
+        paramLabel = "DB_PATH",
+        description = "Also load the rows into this DuckDB file (one table per form).")
+    Path duckDb;
+
+    @Mixin CommonExportOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+      ApiConfig api = common.apiConfig();
+      ExportSpec.Builder b =
+          ExportSpec.builder()
+              .api(api)
+              .studies(common.studies(studies, api))
+              .forms(common.formSet())
+              .variables(common.varSet())
+              .useLabels(common.useLabels)
+              .lake(lake)
+              .metadataDir(metadataDir)
+              .errorsDir(common.errorsDir)
+              .beamArgs(common.beamArguments());
+      if (duckDb != null) {
+        b.duckDb(duckDb, null, ExportSpec.DuckDbLayout.BY_FORM);
+      }
+      return runAndSummarize(b.build(), common, System.out);
+    }
+  }
+
+  @Command(
+      name = "duckdb",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Export one study into a DuckDB file: one table holding every form's records (the wide",
+        "union of their columns), or one table per form key with --by-form; plus metadata tables.",
+        "Tables are replaced in one transaction; other tables in the file are untouched.",
+        "Examples:",
+        "  imednet export duckdb MY_STUDY study_records ./clinical.duckdb --vars AGE,SEX,WEIGHT",
+        "  imednet export duckdb MY_STUDY study_records ./clinical.duckdb --forms 10,20,30",
+        "  imednet export duckdb MY_STUDY study_records ./clinical.duckdb --use-labels",
+        "  imednet export duckdb MY_STUDY - ./clinical.duckdb --by-form"
+      })
+  static final class DuckDb implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "STUDY", description = "Study key.")
+    String study;
+
+    @Parameters(
+        index = "1",
+        paramLabel = "TABLE",
+        description = "Table name (ignored with --by-form; pass - there).")
+    String table;
+
+    @Parameters(index = "2", paramLabel = "DB_PATH", description = "DuckDB database file.")
+    Path db;
+
+    @Option(names = "--by-form", description = "One table per form key instead of one table.")
+    boolean byForm;
+
+    @Mixin CommonExportOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+      ApiConfig api = common.apiConfig();
+      List<String> studies = common.allStudies ? common.studies(List.of(), api) : List.of(study);
+      ExportSpec spec =
+          ExportSpec.builder()
+              .api(api)
+              .studies(studies)
+              .forms(common.formSet())
+              .variables(common.varSet())
+              .useLabels(common.useLabels)
+              .duckDb(
+                  db,
+                  byForm ? null : table,
+                  byForm ? ExportSpec.DuckDbLayout.BY_FORM : ExportSpec.DuckDbLayout.SINGLE_TABLE)
+              .errorsDir(common.errorsDir)
+              .beamArgs(common.beamArguments())
+              .build();
+      return runAndSummarize(spec, common, System.out);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package org.imednet.export.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code imednet} command. {@link #execute} runs one command line and returns its exit code:
+ * 0 success, 1 error, 2 usage error, 3 the export finished but its rows do not reconcile with the
+ * API's totals.
+ */
+@Command(
+    name = "imednet",
+    mixinStandardHelpOptions = true,
+    versionProvider = ImednetCli.Version.class,
+    description = "Export iMednet EDC studies into a Parquet lake, DuckDB or Snowflake.",
+    subcommands = {
+      ExportCommand.class,
+      LakeCommand.class,
+      EmulatorCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class ImednetCli implements Runnable {
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_ERROR = 1;
+  public static final int EXIT_USAGE = 2;
+  public static final int EXIT_MISMATCH = 3;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs one command line; never calls {@link System#exit}. */
+  public static int execute(String... args) {
+    return newCommandLine().execute(args);
+  }
+
+  static CommandLine newCommandLine() {
+    CommandLine cl = new CommandLine(new ImednetCli());
+    cl.setExecutionExceptionHandler(new ErrorReporter());
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    return cl;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Prints a one-line error a user can act on, and the exit code; stack traces only on request. */
+  static final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception ex, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+      PrintWriter err = commandLine.getErr();
+      err.println("error: " + Errors.describe(ex));
+      if ("1".equals(System.getenv("IMEDNET_DEBUG"))) {
+        ex.printStackTrace(err);
+      } else {
+        err.println("(set IMEDNET_DEBUG=1 for the stack trace)");
+      }
+      err.flush();
+      return EXIT_ERROR;
+    }
+  }
+
+  /** The version from the jar manifest, if any. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = ImednetCli.class.getPackage().getImplementationVersion();
+      return new String[] {"imednet " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+    }
+  }
+}

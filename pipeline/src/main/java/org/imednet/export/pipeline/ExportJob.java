@@ -1,0 +1,198 @@
+package org.imednet.export.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sample;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.imednet.export.flatten.FlattenRecords;
+import org.imednet.export.metrics.LiveTally;
+import org.imednet.export.model.RecordPage;
+import org.imednet.export.read.ReadStudyMetadata;
+import org.imednet.export.read.ReadStudyRecords;
+import org.imednet.export.rows.FailedRecord;
+import org.imednet.export.rows.RowBatch;
+import org.imednet.export.sinks.duckdb.WriteDuckDbFile;
+import org.imednet.export.sinks.parquet.WriteHiveParquet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The export job: {@code run(spec)} builds the pipeline with {@link #build}, runs it to completion
+ * and returns the per-study/form {@link RunSummary}.
+ *
+ * <pre>{@code
+ * ReadStudyRecords ─► FlattenRecords ─┬─ rows ──┐
+ * ReadStudyMetadata ──────────────────┼─────────┴─► WriteHiveParquet / WriteDuckDbFile
+ *                                     └─ failures ─► --errors-dir JSONL, or fail the run
+ * }</pre>
+ *
+ * <p>Failures: records that cannot be flattened are written to {@code --errors-dir} as JSON lines
+ * when it is given; otherwise the run fails with the count and the first failures, so a run that
+ * would drop data never passes silently.
+ */
+public final class ExportJob {
+  private static final Logger LOG = LoggerFactory.getLogger(ExportJob.class);
+
+  private ExportJob() {}
+
+  /** Builds, runs and waits for the export; the caller decides what a mismatch means. */
+  public static RunSummary run(ExportSpec spec) {
+    PipelineOptions options =
+        PipelineOptionsFactory.fromArgs(spec.beamArgs().toArray(new String[0]))
+            .withValidation()
+            .create();
+    options.setJobName("imednet-export-" + System.currentTimeMillis());
+    Pipeline pipeline = Pipeline.create(options);
+    build(pipeline, spec);
+    LiveTally.reset();
+    LOG.info(
+        "Exporting {} stud{} on {}",
+        spec.studies().size(),
+        spec.studies().size() == 1 ? "y" : "ies",
+        options.getRunner().getSimpleName());
+    PipelineResult result = pipeline.run();
+    PipelineResult.State state = result.waitUntilFinish();
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("The export ended in state " + state);
+    }
+    return RunSummary.from(result, spec);
+  }
+
+  /** Adds the export to {@code pipeline}: read, flatten, write to every configured destination. */
+  public static void build(Pipeline pipeline, ExportSpec spec) {
+    ReadStudyRecords read =
+        ReadStudyRecords.create()
+            .withApiConfig(spec.api())
+            .withStudies(spec.studies())
+            .withForms(spec.forms())
+            .withVariables(spec.variables());
+    PCollection<RecordPage> pages = pipeline.apply("ReadStudyRecords", read);
+    FlattenRecords.Result flat =
+        pages.apply("FlattenRecords", FlattenRecords.create().withUseLabels(spec.useLabels()));
+
+    PCollection<RowBatch> metadata =
+        pipeline.apply(
+            "ReadStudyMetadata",
+            ReadStudyMetadata.create()
+                .withApiConfig(spec.api())
+                .withStudies(spec.studies())
+                .withForms(spec.forms())
+                .withVariables(spec.variables())
+                .withUseLabels(spec.useLabels()));
+
+    PCollection<RowBatch> allRows =
+        PCollectionList.of(flat.rows())
+            .and(metadata)
+            .apply("RowsAndMetadata", Flatten.pCollections());
+
+    handleFailures(flat.failures(), spec);
+
+    if (spec.lakeDir() != null) {
+      WriteHiveParquet lake = WriteHiveParquet.to(spec.lakeDir());
+      if (spec.metadataDir() != null) {
+        lake = lake.withMetadataDir(spec.metadataDir());
+      }
+      allRows.apply("WriteHiveParquet", lake);
+    }
+    if (spec.duckDbFile() != null) {
+      WriteDuckDbFile duck = WriteDuckDbFile.to(spec.duckDbFile());
+      duck =
+          spec.duckDbLayout() == ExportSpec.DuckDbLayout.BY_FORM
+              ? duck.byForm()
+              : duck.singleTable(spec.duckDbTable());
+      allRows.apply("WriteDuckDbFile", duck);
+    }
+  }
+
+  private static void handleFailures(PCollection<FailedRecord> failures, ExportSpec spec) {
+    PCollection<String> lines =
+        failures.apply(
+            "FailureToJson",
+            MapElements.into(TypeDescriptors.strings()).via(ExportJob::toJsonLine));
+    if (spec.errorsDir() != null) {
+      lines.apply(
+          "WriteErrors",
+          TextIO.write()
+              .to(spec.errorsDir().resolve("failed-records").toString())
+              .withSuffix(".jsonl")
+              .withNumShards(1));
+      return;
+    }
+    // Context only (study, form, location, reason): payloads hold patient values and stay out of
+    // exception messages.
+    PCollectionView<List<String>> firstFailures =
+        failures
+            .apply(
+                "DescribeFailures",
+                MapElements.into(TypeDescriptors.strings()).via(FailedRecord::toString))
+            .apply("FirstFailures", Sample.any(3))
+            .setCoder(StringUtf8Coder.of())
+            .apply("FirstFailuresView", View.asList());
+    failures
+        .apply("CountFailures", Combine.globally(Count.<FailedRecord>combineFn()))
+        .apply(
+            "FailOnDataLoss",
+            ParDo.of(new FailOnDataLossFn(firstFailures)).withSideInputs(firstFailures));
+  }
+
+  /** Fails the run when any record could not be processed and no errors directory was given. */
+  static final class FailOnDataLossFn extends DoFn<Long, Void> {
+    private final PCollectionView<List<String>> firstFailures;
+
+    FailOnDataLossFn(PCollectionView<List<String>> firstFailures) {
+      this.firstFailures = firstFailures;
+    }
+
+    @ProcessElement
+    public void process(@Element Long count, ProcessContext c) {
+      if (count > 0) {
+        List<String> first = new ArrayList<>(c.sideInput(firstFailures));
+        throw new DataLossException(
+            count
+                + " record(s) could not be processed and would be lost. Re-run with --errors-dir DIR"
+                + " to keep them (with their original JSON) and complete the export. First: "
+                + String.join("; ", first));
+      }
+    }
+  }
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  static String toJsonLine(FailedRecord f) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("study_key", f.studyKey());
+    n.put("form_key", f.formKey());
+    n.put("reason", f.reason().name());
+    n.put("location", f.location());
+    n.put("message", f.message());
+    n.put("payload", f.payload());
+    return n.toString();
+  }
+
+  /** The run would have dropped data. */
+  public static final class DataLossException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public DataLossException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,204 @@
+package org.imednet.export.pipeline;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricResults;
+import org.imednet.export.metrics.ExportMetrics;
+import org.imednet.export.metrics.ExportMetrics.Metric;
+
+/**
+ * The end-of-run reconciliation: per study and form, the API's {@code totalElements}, the records
+ * fetched, the rows each destination committed, unparseable values and failed records. A form is
+ * {@linkplain #mismatches() mismatched} when a destination's committed rows plus the failed records
+ * kept in the errors directory differ from the API total.
+ */
+public final class RunSummary {
+  private final Map<String, Map<String, Map<Metric, Long>>> byStudyForm;
+  private final List<Metric> destinations;
+
+  RunSummary(Map<String, Map<String, Map<Metric, Long>>> byStudyForm, List<Metric> destinations) {
+    this.byStudyForm = byStudyForm;
+    this.destinations = destinations;
+  }
+
+  /** Reads the job's counters; committed values where the runner has them, else attempted. */
+  public static RunSummary from(PipelineResult result, ExportSpec spec) {
+    return fromCounters(readCounters(result.metrics()), destinationsOf(spec));
+  }
+
+  static List<Metric> destinationsOf(ExportSpec spec) {
+    List<Metric> d = new ArrayList<>();
+    if (spec.lakeDir() != null) {
+      d.add(Metric.ROWS_WRITTEN_LAKE);
+    }
+    if (spec.duckDbFile() != null) {
+      d.add(Metric.ROWS_WRITTEN_DUCKDB);
+    }
+    return d;
+  }
+
+  /** Builds a summary from counter values keyed by {@link ExportMetrics} counter name. */
+  public static RunSummary fromCounters(Map<String, Long> counters, List<Metric> destinations) {
+    Map<String, Map<String, Map<Metric, Long>>> by = new TreeMap<>();
+    counters.forEach(
+        (name, value) -> {
+          ExportMetrics.Key key = ExportMetrics.parse(name);
+          if (key == null || ExportMetrics.NO_FORM.equals(key.formKey)) {
+            return;
+          }
+          by.computeIfAbsent(key.studyKey, s -> new TreeMap<>())
+              .computeIfAbsent(key.formKey, f -> new EnumMap<>(Metric.class))
+              .merge(key.metric, value, Long::sum);
+        });
+    return new RunSummary(by, destinations);
+  }
+
+  static Map<String, Long> readCounters(MetricResults metrics) {
+    Map<String, Long> values = new TreeMap<>();
+    for (MetricResult<Long> c : metrics.allMetrics().getCounters()) {
+      if (!ExportMetrics.NAMESPACE.equals(c.getName().getNamespace())) {
+        continue;
+      }
+      long v;
+      try {
+        v = c.getCommitted();
+      } catch (UnsupportedOperationException e) {
+        v = c.getAttempted();
+      }
+      values.merge(c.getName().getName(), v, Long::sum);
+    }
+    return values;
+  }
+
+  public long get(String studyKey, String formKey, Metric metric) {
+    Map<String, Map<Metric, Long>> forms = byStudyForm.get(studyKey);
+    if (forms == null || !forms.containsKey(formKey)) {
+      return 0;
+    }
+    return forms.get(formKey).getOrDefault(metric, 0L);
+  }
+
+  /** Study keys → form keys seen in this run. */
+  public Map<String, List<String>> forms() {
+    Map<String, List<String>> out = new TreeMap<>();
+    byStudyForm.forEach((s, f) -> out.put(s, new ArrayList<>(f.keySet())));
+    return out;
+  }
+
+  /** One line per form whose committed rows do not reconcile with the API total. */
+  public List<String> mismatches() {
+    List<String> out = new ArrayList<>();
+    byStudyForm.forEach(
+        (study, forms) ->
+            forms.forEach(
+                (form, m) -> {
+                  long total = m.getOrDefault(Metric.API_TOTAL_ELEMENTS, 0L);
+                  long failed = m.getOrDefault(Metric.RECORDS_FAILED, 0L);
+                  for (Metric dest : destinations) {
+                    long written = m.getOrDefault(dest, 0L);
+                    if (written + failed != total) {
+                      out.add(
+                          String.format(
+                              Locale.ROOT,
+                              "%s/%s: API totalElements %d but %s %d (+%d failed)",
+                              study,
+                              form,
+                              total,
+                              dest.id(),
+                              written,
+                              failed));
+                    }
+                  }
+                }));
+    return out;
+  }
+
+  public long total(Metric metric) {
+    long sum = 0;
+    for (Map<String, Map<Metric, Long>> forms : byStudyForm.values()) {
+      for (Map<Metric, Long> m : forms.values()) {
+        sum += m.getOrDefault(metric, 0L);
+      }
+    }
+    return sum;
+  }
+
+  /** Prints the per-study/form table. */
+  public void print(PrintStream out) {
+    List<String> header = new ArrayList<>(List.of("study", "form", "api total", "fetched"));
+    for (Metric d : destinations) {
+      header.add(label(d));
+    }
+    header.add("bad values");
+    header.add("failed");
+    header.add("status");
+    List<List<String>> rows = new ArrayList<>();
+    byStudyForm.forEach(
+        (study, forms) ->
+            forms.forEach(
+                (form, m) -> {
+                  List<String> r = new ArrayList<>();
+                  r.add(study);
+                  r.add(form);
+                  long total = m.getOrDefault(Metric.API_TOTAL_ELEMENTS, 0L);
+                  long failed = m.getOrDefault(Metric.RECORDS_FAILED, 0L);
+                  r.add(Long.toString(total));
+                  r.add(Long.toString(m.getOrDefault(Metric.RECORDS_FETCHED, 0L)));
+                  boolean ok = true;
+                  for (Metric d : destinations) {
+                    long w = m.getOrDefault(d, 0L);
+                    ok &= w + failed == total;
+                    r.add(Long.toString(w));
+                  }
+                  r.add(Long.toString(m.getOrDefault(Metric.VALUES_UNPARSEABLE, 0L)));
+                  r.add(Long.toString(failed));
+                  r.add(ok ? "ok" : "MISMATCH");
+                  rows.add(r);
+                }));
+    int[] widths = new int[header.size()];
+    for (int i = 0; i < header.size(); i++) {
+      widths[i] = header.get(i).length();
+      for (List<String> r : rows) {
+        widths[i] = Math.max(widths[i], r.get(i).length());
+      }
+    }
+    out.println(format(header, widths));
+    for (List<String> r : rows) {
+      out.println(format(r, widths));
+    }
+  }
+
+  private static String label(Metric d) {
+    switch (d) {
+      case ROWS_WRITTEN_LAKE:
+        return "lake rows";
+      case ROWS_WRITTEN_DUCKDB:
+        return "duckdb rows";
+      case ROWS_LOADED_SNOWFLAKE:
+        return "snowflake rows";
+      default:
+        return d.id();
+    }
+  }
+
+  private static String format(List<String> cells, int[] widths) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < cells.size(); i++) {
+      if (i > 0) {
+        sb.append("  ");
+      }
+      String c = cells.get(i);
+      boolean numeric = i >= 2 && !c.isEmpty() && Character.isDigit(c.charAt(0));
+      String pad = " ".repeat(widths[i] - c.length());
+      sb.append(numeric ? pad + c : c + pad);
+    }
+    return sb.toString().stripTrailing();
+  }
+}

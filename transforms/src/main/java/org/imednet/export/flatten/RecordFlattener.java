@@ -1,0 +1,206 @@
+package org.imednet.export.flatten;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import javax.annotation.Nullable;
+import org.imednet.export.rows.Column;
+import org.imednet.export.rows.ColumnType;
+import org.imednet.export.rows.TableSchema;
+
+/**
+ * Turns one API record into one row of its form table ({@link FormSchema}).
+ *
+ * <pre>{@code
+ * RecordFlattener flattener = new RecordFlattener(FormSchema.of(form, false).table());
+ * RecordFlattener.Row row = flattener.flatten(recordJson); // throws UnprocessableRecordException
+ * }</pre>
+ *
+ * <ul>
+ *   <li>Metadata columns come from the record's fields ({@code recordId → record_id}, …). {@code
+ *       study_key}, {@code form_key} and {@code form_id} fall back to the table's study key, form
+ *       key and form id when the record does not carry them (absent, null or {@code ""}), because
+ *       sinks partition by them.
+ *   <li>Variable columns come from {@code recordData}, by the exact (case-sensitive) variable name;
+ *       a variable absent from {@code recordData} is null.
+ *   <li>Every value is parsed with {@link ValueParser}. A value that does not parse — a variable or
+ *       a metadata field — is null in its column and its raw text is recorded in {@code
+ *       _parse_errors} as a JSON object {@code {"<column>": "<raw text>", …}} in column order; with
+ *       no such value {@code _parse_errors} is null.
+ *   <li>{@code _record_data} is the record's {@code recordData} as compact JSON, so keys that are
+ *       not variables of the form are never lost.
+ * </ul>
+ *
+ * <p>Immutable and thread-safe: the per-column lookups are computed once in the constructor, and
+ * flattening allocates only the row, its values and, when needed, the {@code _parse_errors} text.
+ */
+public final class RecordFlattener {
+  private static final int SOURCE_METADATA = 0;
+  private static final int SOURCE_VARIABLE = 1;
+  private static final int SOURCE_PARSE_ERRORS = 2;
+  private static final int SOURCE_RECORD_DATA = 3;
+  private static final int SOURCE_NONE = 4;
+
+  private final TableSchema schema;
+  private final String[] columnNames;
+  private final ColumnType[] types;
+  private final int[] sources;
+  private final String[] fields;
+  private final int recordIdIndex;
+  private final int studyKeyIndex;
+  private final int formKeyIndex;
+  private final int formIdIndex;
+
+  /** The result of flattening one record. */
+  public static final class Row {
+    private final Object[] values;
+    private final int unparseableValues;
+
+    Row(Object[] values, int unparseableValues) {
+      this.values = values;
+      this.unparseableValues = unparseableValues;
+    }
+
+    /** The values, aligned with the schema's columns. */
+    public Object[] values() {
+      return values;
+    }
+
+    /** How many values did not parse (the number of entries in {@code _parse_errors}). */
+    public int unparseableValues() {
+      return unparseableValues;
+    }
+  }
+
+  public RecordFlattener(TableSchema schema) {
+    this.schema = schema;
+    List<Column> columns = schema.columns();
+    int n = columns.size();
+    columnNames = new String[n];
+    types = new ColumnType[n];
+    sources = new int[n];
+    fields = new String[n];
+    for (int i = 0; i < n; i++) {
+      Column c = columns.get(i);
+      columnNames[i] = c.name();
+      types[i] = c.type();
+      switch (c.kind()) {
+        case VARIABLE:
+          sources[i] = SOURCE_VARIABLE;
+          fields[i] = c.sourceVariable();
+          break;
+        case METADATA:
+          String field = FormSchema.recordField(c.name());
+          sources[i] = field == null ? SOURCE_NONE : SOURCE_METADATA;
+          fields[i] = field;
+          break;
+        case SYSTEM:
+        default:
+          if (c.name().equals(FormSchema.PARSE_ERRORS)) {
+            sources[i] = SOURCE_PARSE_ERRORS;
+          } else if (c.name().equals(FormSchema.RECORD_DATA)) {
+            sources[i] = SOURCE_RECORD_DATA;
+          } else {
+            sources[i] = SOURCE_NONE;
+          }
+      }
+    }
+    recordIdIndex = metadataIndex("record_id");
+    studyKeyIndex = metadataIndex("study_key");
+    formKeyIndex = metadataIndex("form_key");
+    formIdIndex = metadataIndex("form_id");
+  }
+
+  private int metadataIndex(String name) {
+    int i = schema.indexOf(name);
+    return i >= 0 && sources[i] == SOURCE_METADATA ? i : -1;
+  }
+
+  public TableSchema schema() {
+    return schema;
+  }
+
+  /**
+   * Flattens one record.
+   *
+   * @throws UnprocessableRecordException if the record is not an object, has no integer {@code
+   *     recordId}, or has no {@code recordData} object
+   */
+  public Row flatten(JsonNode record) throws UnprocessableRecordException {
+    if (record == null || !record.isObject()) {
+      throw new UnprocessableRecordException(
+          "record is not a JSON object but " + (record == null ? "nothing" : record.getNodeType()));
+    }
+    JsonNode recordId = record.get("recordId");
+    Object id = ValueParser.parse(recordId, ColumnType.LONG);
+    if (id == null) {
+      throw new UnprocessableRecordException("record has no recordId");
+    }
+    if (id == ValueParser.UNPARSEABLE) {
+      throw new UnprocessableRecordException("recordId is not an integer");
+    }
+    JsonNode data = record.get("recordData");
+    if (data == null || !data.isObject()) {
+      throw new UnprocessableRecordException(
+          "record "
+              + id
+              + " has no recordData object"
+              + (data == null ? "" : " (recordData is " + data.getNodeType() + ")"));
+    }
+    int n = types.length;
+    Object[] row = new Object[n];
+    ObjectNode errors = null;
+    int unparseable = 0;
+    for (int i = 0; i < n; i++) {
+      JsonNode node;
+      switch (sources[i]) {
+        case SOURCE_METADATA:
+          node = i == recordIdIndex ? recordId : record.get(fields[i]);
+          break;
+        case SOURCE_VARIABLE:
+          node = data.get(fields[i]);
+          break;
+        case SOURCE_RECORD_DATA:
+          row[i] = data.toString();
+          continue;
+        default:
+          continue;
+      }
+      Object value = ValueParser.parse(node, types[i]);
+      if (value == ValueParser.UNPARSEABLE) {
+        if (errors == null) {
+          errors = JsonNodeFactory.instance.objectNode();
+        }
+        errors.put(columnNames[i], ValueParser.rawText(node));
+        unparseable++;
+        value = null;
+      } else if (value == null) {
+        value = fallback(i);
+      }
+      row[i] = value;
+    }
+    if (errors != null) {
+      for (int i = 0; i < n; i++) {
+        if (sources[i] == SOURCE_PARSE_ERRORS) {
+          row[i] = errors.toString();
+        }
+      }
+    }
+    return new Row(row, unparseable);
+  }
+
+  /** The table's own key for a study/form key or form id the record does not carry. */
+  private @Nullable Object fallback(int i) {
+    if (i == studyKeyIndex) {
+      return schema.studyKey();
+    }
+    if (i == formKeyIndex) {
+      return schema.tableKey();
+    }
+    if (i == formIdIndex) {
+      return schema.formId();
+    }
+    return null;
+  }
+}

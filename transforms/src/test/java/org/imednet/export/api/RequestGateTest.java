@@ -1,0 +1,50 @@
+package org.imednet.export.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class RequestGateTest {
+
+  @Test
+  void spacesRequestsAtTheConfiguredRate() throws Exception {
+    AtomicLong now = new AtomicLong(1_000_000_000L);
+    RequestGate gate = new RequestGate(2, 4.0, now::get);
+    List<Duration> waits = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      gate.acquire(waits::add).close();
+    }
+    assertEquals(List.of(Duration.ofMillis(250), Duration.ofMillis(500)), waits);
+    now.addAndGet(2_000_000_000L);
+    gate.acquire(waits::add).close();
+    assertEquals(2, waits.size(), "after an idle period the next request goes at once");
+  }
+
+  @Test
+  void boundsConcurrency() throws Exception {
+    RequestGate gate = new RequestGate(2, 0, System::nanoTime);
+    RequestGate.Permit a = gate.acquire(d -> {});
+    RequestGate.Permit b = gate.acquire(d -> {});
+    assertEquals(0, gate.availableSlots());
+    a.close();
+    b.close();
+    assertEquals(2, gate.availableSlots());
+  }
+
+  @Test
+  void oneGatePerJvmForTheSameBaseUrlAndLimits() {
+    ApiConfig c =
+        ApiConfig.builder()
+            .baseUrl("http://127.0.0.1:1")
+            .apiKey(Secret.of("a"))
+            .securityKey(Secret.of("b"))
+            .build();
+    ApiConfig other = c.toBuilder().apiKey(Secret.of("c")).build();
+    assertSame(RequestGate.forConfig(c), RequestGate.forConfig(other));
+  }
+}

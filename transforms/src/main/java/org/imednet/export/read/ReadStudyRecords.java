@@ -1,0 +1,333 @@
+package org.imednet.export.read;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Impulse;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.imednet.export.api.ApiConfig;
+import org.imednet.export.api.ImednetApiFactory;
+import org.imednet.export.model.FormContext;
+import org.imednet.export.model.RecordPage;
+import org.imednet.export.model.RecordPageCoder;
+
+/**
+ * Reads the records of iMednet studies, form by form, as pages of raw record JSON.
+ *
+ * <pre>{@code
+ * PCollection<RecordPage> pages = p.apply(ReadStudyRecords.create()
+ *     .withApiConfig(ApiConfig.fromEnvironment(System.getenv()))   // required
+ *     .withStudies(List.of("CARDIO01"))      // or .withAllStudies()
+ *     .withForms(Set.of("VS", "3101"))       // optional: form keys or numeric form ids
+ *     .withVariables(Set.of("SYSBP"))        // optional: exact variable names
+ *     .withRecordsPerRange(50_000));         // optional
+ *
+ * // Or from a PCollection of study keys, like JdbcIO.readAll():
+ * PCollection<RecordPage> more = studyKeys.apply(ReadStudyRecords.readAll().withApiConfig(config));
+ * }</pre>
+ *
+ * <p>Shape: study keys → list forms and variables per study → one {@link FormContext} per selected
+ * form → {@code Reshuffle} → plan recordId ranges per form (two one-record requests) → {@code
+ * Reshuffle} → keyset-paged fetch of each range → one {@link RecordPage} per API page.
+ *
+ * <p>Guarantees:
+ *
+ * <ul>
+ *   <li>Bounded output. Each record that exists for the whole read is emitted exactly once, even
+ *       when records are added, changed or soft-deleted meanwhile: pages are read by {@code
+ *       recordId > last} with {@code sort=recordId,ASC}, never by offset, and the last range of a
+ *       form is open-ended. A record created during the read may or may not be included; a record
+ *       changed during the read is emitted once, in one of its versions.
+ *   <li>Parallelism: studies, forms and recordId ranges of about {@link #withRecordsPerRange(long)}
+ *       records are read in parallel, bounded per worker JVM by {@link
+ *       ApiConfig#maxConcurrentRequests()} and {@link ApiConfig#requestsPerSecond()}.
+ *   <li>Retries: each request retries 429 (honouring {@code Retry-After}), 5xx, I/O errors and
+ *       broken bodies with capped jittered backoff (see {@link
+ *       org.imednet.export.api.HttpImednetClient}); 400/401/403/404 fail at once.
+ *   <li>Failure: anything retrying does not fix fails the bundle with an {@link
+ *       org.imednet.export.api.ImednetApiException} naming study, form and page; the runner may
+ *       retry the bundle (the range is then read again from its start; a bundle's output is only
+ *       committed when it succeeds), and otherwise the pipeline fails. An error is never an empty
+ *       study: an unknown study key fails, naming the study.
+ *   <li>Forms and variables are filtered on our side (see {@link FormSelection}); records the API
+ *       returns for another form are not emitted and are counted in {@code
+ *       org.imednet.export.read/recordsOfOtherForm}.
+ * </ul>
+ *
+ * <p>Counters (per study and form, {@link org.imednet.export.metrics.ExportMetrics}): {@code
+ * apiTotalElements}, {@code recordsFetched}, {@code pagesFetched}, {@code requestsRetried}.
+ */
+public final class ReadStudyRecords extends PTransform<PBegin, PCollection<RecordPage>> {
+  private static final long serialVersionUID = 1L;
+
+  /** Default {@link #withRecordsPerRange(long)}. */
+  public static final long DEFAULT_RECORDS_PER_RANGE = 50_000;
+
+  private final Settings settings;
+  private final @Nullable List<String> studies;
+  private final boolean allStudies;
+
+  private ReadStudyRecords(Settings settings, @Nullable List<String> studies, boolean allStudies) {
+    this.settings = settings;
+    this.studies = studies;
+    this.allStudies = allStudies;
+  }
+
+  /** A read with no studies chosen yet; call {@link #withApiConfig} and a study selection. */
+  public static ReadStudyRecords create() {
+    return new ReadStudyRecords(Settings.DEFAULT, null, false);
+  }
+
+  /** Reads the studies whose keys arrive in a {@code PCollection<String>}; each key once. */
+  public static ReadAll readAll() {
+    return new ReadAll(Settings.DEFAULT, true);
+  }
+
+  /** Required: where the API is and how to authenticate. */
+  public ReadStudyRecords withApiConfig(ApiConfig config) {
+    return new ReadStudyRecords(settings.withConfig(config), studies, allStudies);
+  }
+
+  /** The study keys to read (at least one, each once). Excludes {@link #withAllStudies()}. */
+  public ReadStudyRecords withStudies(List<String> studyKeys) {
+    checkArgument(studyKeys != null && !studyKeys.isEmpty(), "withStudies() needs a study key");
+    Set<String> distinct = new LinkedHashSet<>();
+    for (String key : studyKeys) {
+      checkArgument(key != null && !key.isBlank(), "study keys must not be blank: %s", studyKeys);
+      checkArgument(distinct.add(key), "study key %s is listed twice", key);
+    }
+    return new ReadStudyRecords(settings, List.copyOf(distinct), allStudies);
+  }
+
+  /**
+   * Reads every study the API key can see ({@code GET /studies}). Excludes {@link #withStudies}.
+   */
+  public ReadStudyRecords withAllStudies() {
+    return new ReadStudyRecords(settings, studies, true);
+  }
+
+  /**
+   * Only these forms, by form key or numeric form id, matched exactly on our side. Default: every
+   * form, disabled ones included.
+   */
+  public ReadStudyRecords withForms(Set<String> forms) {
+    return new ReadStudyRecords(settings.withForms(forms), studies, allStudies);
+  }
+
+  /**
+   * Only these variables (exact names) become columns; forms with none of them are not read.
+   * Default: every variable, deleted and disabled ones included.
+   */
+  public ReadStudyRecords withVariables(Set<String> variables) {
+    return new ReadStudyRecords(settings.withVariables(variables), studies, allStudies);
+  }
+
+  /**
+   * About how many records one parallel keyset read covers. Default {@value
+   * #DEFAULT_RECORDS_PER_RANGE}, at least 1.
+   */
+  public ReadStudyRecords withRecordsPerRange(long recordsPerRange) {
+    return new ReadStudyRecords(settings.withRecordsPerRange(recordsPerRange), studies, allStudies);
+  }
+
+  /** The client each DoFn creates in {@code @Setup}. Default {@link ImednetApiFactory#HTTP}. */
+  public ReadStudyRecords withApiFactory(ImednetApiFactory factory) {
+    return new ReadStudyRecords(settings.withFactory(factory), studies, allStudies);
+  }
+
+  @Override
+  public PCollection<RecordPage> expand(PBegin input) {
+    checkState(settings.config != null, "withApiConfig() is required");
+    checkState(studies != null || allStudies, "withStudies() or withAllStudies() is required");
+    checkState(
+        studies == null || !allStudies, "withStudies() and withAllStudies() exclude each other");
+    PCollection<String> studyKeys;
+    if (allStudies) {
+      studyKeys =
+          input
+              .apply("Seed", Impulse.create())
+              .apply("ListStudies", ParDo.of(new ListStudiesFn(settings.config, settings.factory)))
+              .setCoder(StringUtf8Coder.of())
+              .apply("ReshuffleStudies", Reshuffle.viaRandomKey());
+    } else {
+      studyKeys = input.apply("Studies", Create.of(studies).withCoder(StringUtf8Coder.of()));
+    }
+    // Studies named by the user must have every selected form and variable; with all studies,
+    // a selector need not match in each of them.
+    return studyKeys.apply("ReadStudies", new ReadAll(settings, !allStudies));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    settings.populate(builder);
+    builder.add(
+        DisplayData.item("studies", allStudies ? "all visible" : String.valueOf(studies))
+            .withLabel("Studies"));
+  }
+
+  /**
+   * {@link ReadStudyRecords} over a {@code PCollection<String>} of study keys. A selected form or
+   * variable that a study lacks is an error naming the study.
+   */
+  public static final class ReadAll
+      extends PTransform<PCollection<String>, PCollection<RecordPage>> {
+    private static final long serialVersionUID = 1L;
+    private final Settings settings;
+    private final boolean strictSelection;
+
+    private ReadAll(Settings settings, boolean strictSelection) {
+      this.settings = settings;
+      this.strictSelection = strictSelection;
+    }
+
+    /** Required: where the API is and how to authenticate. */
+    public ReadAll withApiConfig(ApiConfig config) {
+      return new ReadAll(settings.withConfig(config), strictSelection);
+    }
+
+    /** See {@link ReadStudyRecords#withForms}. */
+    public ReadAll withForms(Set<String> forms) {
+      return new ReadAll(settings.withForms(forms), strictSelection);
+    }
+
+    /** See {@link ReadStudyRecords#withVariables}. */
+    public ReadAll withVariables(Set<String> variables) {
+      return new ReadAll(settings.withVariables(variables), strictSelection);
+    }
+
+    /** See {@link ReadStudyRecords#withRecordsPerRange}. */
+    public ReadAll withRecordsPerRange(long recordsPerRange) {
+      return new ReadAll(settings.withRecordsPerRange(recordsPerRange), strictSelection);
+    }
+
+    /** See {@link ReadStudyRecords#withApiFactory}. */
+    public ReadAll withApiFactory(ImednetApiFactory factory) {
+      return new ReadAll(settings.withFactory(factory), strictSelection);
+    }
+
+    @Override
+    public PCollection<RecordPage> expand(PCollection<String> studyKeys) {
+      checkState(settings.config != null, "withApiConfig() is required");
+      ApiConfig config = settings.config;
+      FormSelection selection =
+          new FormSelection(settings.forms, settings.variables, strictSelection);
+      return studyKeys
+          .apply("ListForms", ParDo.of(new ListFormsFn(config, settings.factory, selection)))
+          .setCoder(SerializableCoder.of(FormContext.class))
+          .apply("ReshuffleForms", Reshuffle.viaRandomKey())
+          .apply(
+              "PlanRanges",
+              ParDo.of(new PlanRecordRangesFn(config, settings.factory, settings.recordsPerRange)))
+          .setCoder(SerializableCoder.of(RecordRange.class))
+          .apply("ReshuffleRanges", Reshuffle.viaRandomKey())
+          .apply("FetchPages", ParDo.of(new FetchRecordPagesFn(config, settings.factory)))
+          .setCoder(RecordPageCoder.of());
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      settings.populate(builder);
+    }
+  }
+
+  /** The settings both transforms share; immutable. */
+  private static final class Settings implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static final Settings DEFAULT =
+        new Settings(null, Set.of(), Set.of(), DEFAULT_RECORDS_PER_RANGE, ImednetApiFactory.HTTP);
+
+    final @Nullable ApiConfig config;
+    final Set<String> forms;
+    final Set<String> variables;
+    final long recordsPerRange;
+    final ImednetApiFactory factory;
+
+    Settings(
+        @Nullable ApiConfig config,
+        Set<String> forms,
+        Set<String> variables,
+        long recordsPerRange,
+        ImednetApiFactory factory) {
+      this.config = config;
+      this.forms = forms;
+      this.variables = variables;
+      this.recordsPerRange = recordsPerRange;
+      this.factory = factory;
+    }
+
+    Settings withConfig(ApiConfig c) {
+      checkArgument(c != null, "withApiConfig() needs a config");
+      return new Settings(c, forms, variables, recordsPerRange, factory);
+    }
+
+    Settings withForms(Set<String> f) {
+      return new Settings(config, selectors("withForms", f), variables, recordsPerRange, factory);
+    }
+
+    Settings withVariables(Set<String> v) {
+      return new Settings(config, forms, selectors("withVariables", v), recordsPerRange, factory);
+    }
+
+    Settings withRecordsPerRange(long n) {
+      checkArgument(n >= 1, "recordsPerRange must be >= 1, was %s", n);
+      return new Settings(config, forms, variables, n, factory);
+    }
+
+    Settings withFactory(ImednetApiFactory f) {
+      checkArgument(f != null, "withApiFactory() needs a factory");
+      return new Settings(config, forms, variables, recordsPerRange, f);
+    }
+
+    void populate(DisplayData.Builder builder) {
+      if (config != null) {
+        // Only the URL: the keys never reach display data.
+        builder.add(DisplayData.item("baseUrl", config.baseUrl()).withLabel("iMednet API"));
+        builder.add(DisplayData.item("pageSize", config.pageSize()).withLabel("Page size"));
+      }
+      builder.add(
+          DisplayData.item("forms", forms.isEmpty() ? "all" : new TreeSet<>(forms).toString())
+              .withLabel("Forms"));
+      builder.add(
+          DisplayData.item(
+                  "variables", variables.isEmpty() ? "all" : new TreeSet<>(variables).toString())
+              .withLabel("Variables"));
+      builder.add(
+          DisplayData.item("recordsPerRange", recordsPerRange).withLabel("Records per range"));
+    }
+
+    private static Set<String> selectors(String method, Set<String> values) {
+      checkArgument(values != null, "%s() needs a set (empty for all)", method);
+      List<String> copy = new ArrayList<>(values);
+      for (String v : copy) {
+        checkArgument(
+            v != null && !v.isBlank(), "%s() values must not be blank: %s", method, values);
+      }
+      return Set.copyOf(copy);
+    }
+  }
+
+  private static void checkArgument(boolean ok, String format, Object... args) {
+    if (!ok) {
+      throw new IllegalArgumentException(String.format(format, args));
+    }
+  }
+
+  private static void checkState(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalStateException(message);
+    }
+  }
+}

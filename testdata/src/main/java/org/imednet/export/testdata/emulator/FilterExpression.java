@@ -1,0 +1,284 @@
+package org.imednet.export.testdata.emulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A parsed {@code filter} or {@code recordDataFilter} expression.
+ *
+ * <p>Grammar: {@code expression := group (',' group)*}, {@code group := term (';' term)*}, {@code
+ * term := attribute operator value}. {@code ;} (AND) binds tighter than {@code ,} (OR), as in RSQL,
+ * so {@code a==1;b==2,c==3} means {@code (a==1 AND b==2) OR c==3}. Operators: {@code == != < <= >
+ * >=}, and in a {@code recordDataFilter} also {@code =~} and {@code ~=} (both "contains",
+ * case-insensitive; mednet.yaml and the SDK docs write the first, the spec README the second). A
+ * value is either raw (up to the next {@code ;} or {@code ,}) or double-quoted with {@code \"} and
+ * {@code \\} escapes. The attribute is everything before the operator, so recordData keys with
+ * spaces work.
+ *
+ * <p>Comparison of a value with an item's attribute: JSON numbers compare numerically, JSON
+ * booleans with {@code true/false} (any case), strings that look like dates or timestamps on both
+ * sides ({@code YYYY-MM-DD}, {@code YYYY-MM-DD HH:MM[:SS]}, ISO {@code …T…[Z|±hh:mm]}) compare as
+ * UTC instants, strings that are numbers on both sides compare numerically, other strings compare
+ * exactly (case-sensitive). A date or number value against a string that is not one (e.g. {@code
+ * SYSBP>=140} against {@code "NOT DONE"} or {@code ""}) is incomparable, as is a missing or null
+ * attribute: such items match only {@code !=}.
+ */
+public final class FilterExpression {
+
+  /** Comparison operators. */
+  public enum Op {
+    EQ("=="),
+    NE("!="),
+    LE("<="),
+    GE(">="),
+    LT("<"),
+    GT(">"),
+    CONTAINS("=~"),
+    CONTAINS_ALT("~=");
+
+    private final String symbol;
+
+    Op(String symbol) {
+      this.symbol = symbol;
+    }
+
+    public String symbol() {
+      return symbol;
+    }
+  }
+
+  /** One {@code attribute operator value} term, with the value pre-parsed for comparisons. */
+  public static final class Term {
+    private final String attribute;
+    private final Op op;
+    private final String value;
+    private final BigDecimal number;
+    private final Long epochMicros;
+    private final Boolean bool;
+
+    Term(String attribute, Op op, String value) {
+      this.attribute = attribute;
+      this.op = op;
+      this.value = value;
+      this.number = Values.parseNumber(value);
+      this.epochMicros = Values.parseTimestampMicros(value);
+      String lower = value.toLowerCase(Locale.ROOT);
+      this.bool =
+          lower.equals("true") ? Boolean.TRUE : lower.equals("false") ? Boolean.FALSE : null;
+    }
+
+    public String attribute() {
+      return attribute;
+    }
+
+    public Op op() {
+      return op;
+    }
+
+    public String value() {
+      return value;
+    }
+
+    /** The value as a long, or null if it is not an integer. */
+    public Long longValue() {
+      if (number == null) {
+        return null;
+      }
+      try {
+        return number.longValueExact();
+      } catch (ArithmeticException e) {
+        return null;
+      }
+    }
+
+    /**
+     * Whether {@code actual} (an item's attribute, possibly null or missing) satisfies the term.
+     */
+    public boolean test(JsonNode actual) {
+      if (actual == null || actual.isNull() || actual.isMissingNode()) {
+        return op == Op.NE;
+      }
+      if (op == Op.CONTAINS || op == Op.CONTAINS_ALT) {
+        return actual.asText().toLowerCase(Locale.ROOT).contains(value.toLowerCase(Locale.ROOT));
+      }
+      Integer c = compare(actual);
+      if (c == null) {
+        return op == Op.NE;
+      }
+      switch (op) {
+        case EQ:
+          return c == 0;
+        case NE:
+          return c != 0;
+        case LT:
+          return c < 0;
+        case LE:
+          return c <= 0;
+        case GT:
+          return c > 0;
+        case GE:
+          return c >= 0;
+        default:
+          throw new AssertionError(op);
+      }
+    }
+
+    /** actual compared to the term's value; null when incomparable (e.g. boolean vs "abc"). */
+    private Integer compare(JsonNode actual) {
+      if (actual.isBoolean()) {
+        if (bool == null) {
+          return null;
+        }
+        return Boolean.compare(actual.booleanValue(), bool);
+      }
+      if (actual.isNumber()) {
+        if (number == null) {
+          return actual.asText().compareTo(value);
+        }
+        return actual.decimalValue().compareTo(number);
+      }
+      if (actual.isTextual()) {
+        String text = actual.textValue();
+        if (epochMicros != null) {
+          Long t = Values.parseTimestampMicros(text);
+          return t == null ? null : Long.compare(t, epochMicros);
+        }
+        if (number != null) {
+          BigDecimal n = Values.parseNumber(text);
+          return n == null ? null : n.compareTo(number);
+        }
+        return Integer.signum(text.compareTo(value));
+      }
+      return null;
+    }
+
+    @Override
+    public String toString() {
+      return attribute + op.symbol + value;
+    }
+  }
+
+  private final List<List<Term>> groups;
+
+  private FilterExpression(List<List<Term>> groups) {
+    this.groups = groups;
+  }
+
+  /** The OR-ed groups, each a list of AND-ed terms. Empty for a blank expression (matches all). */
+  public List<List<Term>> groups() {
+    return groups;
+  }
+
+  public boolean isEmpty() {
+    return groups.isEmpty();
+  }
+
+  /**
+   * Parses {@code text}.
+   *
+   * @param allowContains whether {@code =~}/{@code ~=} are allowed (recordDataFilter only)
+   * @throws IllegalArgumentException with a message naming the position of a syntax error
+   */
+  public static FilterExpression parse(String text, boolean allowContains) {
+    if (text == null || text.isEmpty()) {
+      return new FilterExpression(Collections.emptyList());
+    }
+    List<List<Term>> groups = new ArrayList<>();
+    List<Term> group = new ArrayList<>();
+    int i = 0;
+    int n = text.length();
+    while (true) {
+      int attrStart = i;
+      while (i < n && "=!<>~;,\"".indexOf(text.charAt(i)) < 0) {
+        i++;
+      }
+      String attribute = text.substring(attrStart, i).trim();
+      if (attribute.isEmpty()) {
+        throw new IllegalArgumentException(
+            "missing attribute at position " + attrStart + " of filter '" + text + "'");
+      }
+      Op op = null;
+      for (Op candidate : Op.values()) {
+        if (text.startsWith(candidate.symbol, i)) {
+          op = candidate;
+          break;
+        }
+      }
+      if (op == null) {
+        throw new IllegalArgumentException(
+            "expected one of == != < <= > >= at position "
+                + i
+                + " of filter '"
+                + text
+                + "' after '"
+                + attribute
+                + "'");
+      }
+      if ((op == Op.CONTAINS || op == Op.CONTAINS_ALT) && !allowContains) {
+        throw new IllegalArgumentException(
+            "operator " + op.symbol + " is only allowed in recordDataFilter");
+      }
+      i += op.symbol.length();
+      StringBuilder value = new StringBuilder();
+      if (i < n && text.charAt(i) == '"') {
+        i++;
+        boolean closed = false;
+        while (i < n) {
+          char c = text.charAt(i++);
+          if (c == '\\' && i < n) {
+            value.append(text.charAt(i++));
+          } else if (c == '"') {
+            closed = true;
+            break;
+          } else {
+            value.append(c);
+          }
+        }
+        if (!closed) {
+          throw new IllegalArgumentException(
+              "unterminated quoted value for '" + attribute + "' in filter '" + text + "'");
+        }
+        if (i < n && text.charAt(i) != ';' && text.charAt(i) != ',') {
+          throw new IllegalArgumentException(
+              "expected ; or , at position " + i + " of filter '" + text + "'");
+        }
+      } else {
+        while (i < n && text.charAt(i) != ';' && text.charAt(i) != ',') {
+          value.append(text.charAt(i++));
+        }
+      }
+      group.add(new Term(attribute, op, value.toString()));
+      if (i >= n) {
+        break;
+      }
+      char sep = text.charAt(i++);
+      if (sep == ',') {
+        groups.add(List.copyOf(group));
+        group = new ArrayList<>();
+      }
+      if (i >= n) {
+        throw new IllegalArgumentException("filter '" + text + "' ends with '" + sep + "'");
+      }
+    }
+    groups.add(List.copyOf(group));
+    return new FilterExpression(List.copyOf(groups));
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder b = new StringBuilder();
+    for (List<Term> g : groups) {
+      if (b.length() > 0) {
+        b.append(',');
+      }
+      for (int t = 0; t < g.size(); t++) {
+        b.append(t == 0 ? "" : ";").append(g.get(t));
+      }
+    }
+    return b.toString();
+  }
+}

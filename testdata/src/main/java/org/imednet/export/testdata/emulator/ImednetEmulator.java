@@ -1,0 +1,1013 @@
+package org.imednet.export.testdata.emulator;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A local iMednet EDC API: {@code GET /api/v1/edc/studies} and {@code GET
+ * /api/v1/edc/studies/{studyKey}/{sites|forms|intervals|variables|subjects|visits|records|recordRevisions}},
+ * served from a {@link StudyData} on 127.0.0.1 by a fixed pool of worker threads.
+ *
+ * <pre>{@code
+ * try (ImednetEmulator emu = ImednetEmulator.builder()
+ *     .data(FolderStudyData.load(SampleStudies.root()))
+ *     .faults(FaultPlan.builder().onResource("records").nth(2).fault(Fault.status(503)).build())
+ *     .build()
+ *     .start()) {
+ *   String base = emu.baseUrl();   // http://127.0.0.1:PORT; the API lives under /api/v1/edc
+ *   ...
+ *   assertEquals(503, emu.requests().get(3).status());
+ * }
+ * }</pre>
+ *
+ * <p>Behaviour, as mednet.yaml and the reference describe the real API:
+ *
+ * <ul>
+ *   <li>{@code x-api-key} and {@code x-imn-security-key} must match the configured credentials,
+ *       else 401. An unknown study or path is 404, another method than GET 405.
+ *   <li>{@code page} is 0-based (default 0), {@code size} defaults to 25 and must be 1..500 (else
+ *       400 with {@code metadata.error.code "1000"}). {@code sort=prop,ASC|DESC} is repeatable; the
+ *       default is the primary id ascending ({@code studyKey} for studies), always echoed in {@code
+ *       pagination.sort}. {@code totalPages} is {@code ceil(totalElements/size)}, 0 when empty.
+ *   <li>{@code filter} and {@code recordDataFilter} follow {@link FilterExpression} ({@code ;}
+ *       binds tighter than {@code ,}). Attributes mednet.yaml does not declare for the resource
+ *       (e.g. {@code variableNames}, {@code formIds}) are ignored (the term counts as true) or
+ *       rejected with 400, see {@link Builder#unknownFilterAttributes}.
+ *   <li>Bodies are streamed: a 500-record page is written item by item to the socket.
+ *   <li>Queries whose filter is an AND of {@code formId==F} and primary-id bounds, sorted by the
+ *       primary id, are answered by index (see {@link Slice}): the exporter's keyset reads never
+ *       scan. Any other query scans the study's items of that resource.
+ * </ul>
+ *
+ * <p>Every request is recorded ({@link #requests()}) with the status sent (0 for a reset
+ * connection). Faults from the {@link FaultPlan} apply before authentication; the {@code
+ * requestsPerSecond} budget answers 429 with {@code Retry-After} once a one-second window is used.
+ */
+public final class ImednetEmulator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ImednetEmulator.class);
+
+  /** The path prefix of every endpoint. */
+  public static final String API_PREFIX = "/api/v1/edc";
+
+  public static final String DEFAULT_API_KEY = "emulator-api-key";
+  public static final String DEFAULT_SECURITY_KEY = "emulator-security-key";
+  public static final int MAX_PAGE_SIZE = 500;
+  public static final int DEFAULT_PAGE_SIZE = 25;
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final JsonFactory JSON = MAPPER.getFactory();
+  private static final DateTimeFormatter TIMESTAMP =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
+
+  /** What to do with filter attributes mednet.yaml does not declare for the resource. */
+  public enum UnknownFilterAttributes {
+    /** The term is treated as true (the default; what a lenient server would do). */
+    IGNORE,
+    /** 400 with {@code metadata.error.code "1000"}. */
+    REJECT
+  }
+
+  /** One request as the emulator saw it. */
+  public static final class RecordedRequest {
+    private final String method;
+    private final String path;
+    private final String rawQuery;
+    private final int status;
+
+    RecordedRequest(String method, String path, String rawQuery, int status) {
+      this.method = method;
+      this.path = path;
+      this.rawQuery = rawQuery;
+      this.status = status;
+    }
+
+    public String method() {
+      return method;
+    }
+
+    /** The decoded path, e.g. {@code /api/v1/edc/studies/CARDIO01/records}. */
+    public String path() {
+      return path;
+    }
+
+    /** The raw (still encoded) query string, or {@code ""}. */
+    public String rawQuery() {
+      return rawQuery;
+    }
+
+    /** The decoded value of the first query parameter {@code name}, or null. */
+    public String param(String name) {
+      List<String> values = parseQuery(rawQuery).get(name);
+      return values == null ? null : values.get(0);
+    }
+
+    /** The status sent; 0 when the connection was closed without a response. */
+    public int status() {
+      return status;
+    }
+
+    @Override
+    public String toString() {
+      return method + " " + path + (rawQuery.isEmpty() ? "" : "?" + rawQuery) + " -> " + status;
+    }
+  }
+
+  private final StudyData data;
+  private final String apiKey;
+  private final String securityKey;
+  private final int requestedPort;
+  private final Duration latency;
+  private final int requestsPerSecond;
+  private final FaultPlan faults;
+  private final UnknownFilterAttributes unknownAttributes;
+  private final int workers;
+  private final Clock clock;
+  private final LongSupplier ticker;
+  private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
+
+  private final Object rateLock = new Object();
+  private long windowStart = Long.MIN_VALUE;
+  private int windowCount;
+
+  private HttpServer server;
+  private ExecutorService executor;
+
+  private ImednetEmulator(Builder b) {
+    this.data = b.data;
+    this.apiKey = b.apiKey;
+    this.securityKey = b.securityKey;
+    this.requestedPort = b.port;
+    this.latency = b.latency;
+    this.requestsPerSecond = b.requestsPerSecond;
+    this.faults = b.faults;
+    this.unknownAttributes = b.unknownAttributes;
+    this.workers = b.workers;
+    this.clock = b.clock;
+    this.ticker = b.ticker;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Binds 127.0.0.1 and starts serving; returns {@code this}. */
+  public synchronized ImednetEmulator start() {
+    if (server != null) {
+      throw new IllegalStateException("already started");
+    }
+    try {
+      server =
+          HttpServer.create(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 128);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind 127.0.0.1:" + requestedPort, e);
+    }
+    AtomicInteger threadNo = new AtomicInteger();
+    ThreadFactory threads =
+        r -> {
+          Thread t = new Thread(r, "imednet-emulator-" + threadNo.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    executor = Executors.newFixedThreadPool(workers, threads);
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+    server.start();
+    LOG.info("iMednet emulator listening on {}", baseUrl());
+    return this;
+  }
+
+  /** {@code http://127.0.0.1:PORT}; clients append {@link #API_PREFIX}. */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  public int port() {
+    if (server == null) {
+      throw new IllegalStateException("not started");
+    }
+    return server.getAddress().getPort();
+  }
+
+  public String apiKey() {
+    return apiKey;
+  }
+
+  public String securityKey() {
+    return securityKey;
+  }
+
+  public StudyData data() {
+    return data;
+  }
+
+  /** A snapshot of the requests served so far, in arrival-completion order. */
+  public List<RecordedRequest> requests() {
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
+  }
+
+  public void clearRequests() {
+    requests.clear();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.stop(0);
+      executor.shutdownNow();
+      server = null;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void handle(HttpExchange ex) {
+    String method = ex.getRequestMethod();
+    String rawPath = ex.getRequestURI().getRawPath();
+    String rawQuery =
+        ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
+    String path = decodePath(rawPath);
+    int status = 0;
+    try {
+      status = serve(ex, method, rawPath, path, rawQuery);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      // The client went away (e.g. after its own timeout); nothing to answer.
+      LOG.debug("client disconnected during {} {}: {}", method, path, e.toString());
+    } catch (RuntimeException e) {
+      LOG.error("emulator failure serving {} {}?{}", method, path, rawQuery, e);
+      status = 500;
+      try {
+        sendError(ex, 500, "9000", "emulator failure: " + e, method, path);
+      } catch (IOException | RuntimeException ignored) {
+        status = 0;
+      }
+    } finally {
+      requests.add(new RecordedRequest(method, path, rawQuery, status));
+      ex.close();
+    }
+  }
+
+  /** Serves one request; returns the status sent (0 = none). */
+  private int serve(HttpExchange ex, String method, String rawPath, String path, String rawQuery)
+      throws IOException, InterruptedException {
+    String[] segments = rawPath.split("/", -1);
+    // "", "api", "v1", "edc", "studies", key, resource
+    String resourceName =
+        segments.length >= 7 ? decodeSegment(segments[6]) : segments.length == 5 ? "studies" : "";
+    Fault terminal = null;
+    for (Fault f : faults.match(path, resourceName)) {
+      if (f.kind() == Fault.Kind.RUN) {
+        f.hook().run();
+      } else {
+        terminal = f;
+      }
+    }
+    if (terminal != null) {
+      switch (terminal.kind()) {
+        case CONNECTION_RESET:
+          return 0;
+        case HOLD:
+          Thread.sleep(terminal.duration().toMillis());
+          terminal = null;
+          break;
+        case TOO_MANY_REQUESTS_SECONDS:
+          ex.getResponseHeaders()
+              .set("Retry-After", Long.toString(terminal.duration().toSeconds()));
+          return sendError(ex, 429, "9000", "Too many requests", method, path);
+        case TOO_MANY_REQUESTS_DATE:
+          ex.getResponseHeaders()
+              .set(
+                  "Retry-After",
+                  DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                      ZonedDateTime.now(clock.withZone(ZoneOffset.UTC))
+                          .plus(terminal.duration())
+                          .withNano(0)));
+          return sendError(ex, 429, "9000", "Too many requests", method, path);
+        case TOO_MANY_REQUESTS_BARE:
+          return sendError(ex, 429, "9000", "Too many requests", method, path);
+        case STATUS:
+          return sendError(ex, terminal.status(), "9000", "Injected server error", method, path);
+        default:
+          break; // body faults are applied when the page is written
+      }
+    }
+    if (!"GET".equals(method)) {
+      ex.getResponseHeaders().set("Allow", "GET");
+      return sendError(ex, 405, "1000", "Method " + method + " is not supported", method, path);
+    }
+    String key = ex.getRequestHeaders().getFirst("x-api-key");
+    String secret = ex.getRequestHeaders().getFirst("x-imn-security-key");
+    if (!apiKey.equals(key) || !securityKey.equals(secret)) {
+      return sendError(
+          ex,
+          401,
+          "9001",
+          "Authentication credentials missing, invalid, or expired.",
+          method,
+          path);
+    }
+    int retryAfter = takeRateBudget();
+    if (retryAfter > 0) {
+      ex.getResponseHeaders().set("Retry-After", Integer.toString(retryAfter));
+      return sendError(ex, 429, "9000", "Too many requests - rate limit exceeded", method, path);
+    }
+    if (!latency.isZero()) {
+      Thread.sleep(latency.toMillis());
+    }
+    boolean prefixOk =
+        segments.length >= 5
+            && segments[1].equals("api")
+            && segments[2].equals("v1")
+            && segments[3].equals("edc")
+            && segments[4].equals("studies");
+    if (!prefixOk || segments.length == 6 || segments.length > 7) {
+      return sendError(ex, 404, "9000", "No endpoint " + path, method, path);
+    }
+    Map<String, List<String>> params = parseQuery(rawQuery);
+    Query query;
+    try {
+      query = Query.parse(params);
+    } catch (IllegalArgumentException e) {
+      return sendError(ex, 400, "1000", e.getMessage(), method, path);
+    }
+    Page page;
+    try {
+      if (segments.length == 5) {
+        page = listStudies(query);
+      } else {
+        String studyKey = decodeSegment(segments[5]);
+        Resource resource = Resource.fromPath(resourceName).orElse(null);
+        if (resource == null) {
+          return sendError(ex, 404, "9000", "No endpoint " + path, method, path);
+        }
+        if (!data.hasStudy(studyKey)) {
+          return sendError(ex, 404, "9000", "Study " + studyKey + " not found", method, path);
+        }
+        page = listResource(studyKey, resource, query);
+      }
+    } catch (IllegalArgumentException e) {
+      return sendError(ex, 400, "1000", e.getMessage(), method, path);
+    }
+    return sendPage(ex, method, path, page, terminal);
+  }
+
+  /** Returns 0 if the request may proceed, else the seconds until the next window. */
+  private int takeRateBudget() {
+    if (requestsPerSecond <= 0) {
+      return 0;
+    }
+    long now = ticker.getAsLong();
+    synchronized (rateLock) {
+      if (windowStart == Long.MIN_VALUE || now - windowStart >= 1_000_000_000L) {
+        windowStart = now;
+        windowCount = 0;
+      }
+      if (windowCount < requestsPerSecond) {
+        windowCount++;
+        return 0;
+      }
+      long left = 1_000_000_000L - (now - windowStart);
+      return (int) Math.max(1, (left + 999_999_999L) / 1_000_000_000L);
+    }
+  }
+
+  // --- queries --------------------------------------------------------------------------------
+
+  /** One list request's parsed parameters. */
+  private static final class Query {
+    final int page;
+    final int size;
+    final List<String[]> sort; // {property, "ASC"|"DESC"}
+    final FilterExpression filter;
+    final FilterExpression recordDataFilter;
+
+    Query(
+        int page,
+        int size,
+        List<String[]> sort,
+        FilterExpression filter,
+        FilterExpression recordDataFilter) {
+      this.page = page;
+      this.size = size;
+      this.sort = sort;
+      this.filter = filter;
+      this.recordDataFilter = recordDataFilter;
+    }
+
+    static Query parse(Map<String, List<String>> params) {
+      int page = intParam(params, "page", 0);
+      if (page < 0) {
+        throw new IllegalArgumentException("page must be >= 0, was " + page);
+      }
+      int size = intParam(params, "size", DEFAULT_PAGE_SIZE);
+      if (size < 1 || size > MAX_PAGE_SIZE) {
+        throw new IllegalArgumentException(
+            "size must be between 1 and " + MAX_PAGE_SIZE + ", was " + size);
+      }
+      List<String[]> sort = new ArrayList<>();
+      for (String s : params.getOrDefault("sort", List.of())) {
+        if (s.isEmpty()) {
+          continue;
+        }
+        String[] parts = s.split(",", -1);
+        if (parts.length > 2 || parts[0].isEmpty()) {
+          throw new IllegalArgumentException("sort must be property,ASC|DESC, was '" + s + "'");
+        }
+        String dir = parts.length == 2 ? parts[1].toUpperCase(Locale.ROOT) : "ASC";
+        if (!dir.equals("ASC") && !dir.equals("DESC")) {
+          throw new IllegalArgumentException("sort direction must be ASC or DESC, was '" + s + "'");
+        }
+        sort.add(new String[] {parts[0], dir});
+      }
+      String filter = first(params, "filter");
+      String rdf = first(params, "recordDataFilter");
+      return new Query(
+          page,
+          size,
+          sort,
+          FilterExpression.parse(filter, false),
+          FilterExpression.parse(rdf, true));
+    }
+
+    private static String first(Map<String, List<String>> params, String name) {
+      List<String> v = params.get(name);
+      return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    private static int intParam(Map<String, List<String>> params, String name, int dflt) {
+      String v = first(params, name);
+      if (v == null || v.isEmpty()) {
+        return dflt;
+      }
+      try {
+        return Integer.parseInt(v);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(name + " must be an integer, was '" + v + "'");
+      }
+    }
+  }
+
+  /** A page to write: pagination numbers plus up to {@code size} items. */
+  private static final class Page {
+    final int currentPage;
+    final int size;
+    final long totalElements;
+    final List<String[]> sort;
+    final Iterator<JsonNode> items;
+
+    Page(
+        int currentPage,
+        int size,
+        long totalElements,
+        List<String[]> sort,
+        Iterator<JsonNode> items) {
+      this.currentPage = currentPage;
+      this.size = size;
+      this.totalElements = totalElements;
+      this.sort = sort;
+      this.items = items;
+    }
+
+    long totalPages() {
+      return (totalElements + size - 1) / size;
+    }
+  }
+
+  private Page listStudies(Query q) {
+    List<List<FilterExpression.Term>> groups = checkAttributes(q.filter, Resource.STUDY_ATTRIBUTES);
+    List<String[]> sort =
+        q.sort.isEmpty() ? Collections.singletonList(new String[] {"studyKey", "ASC"}) : q.sort;
+    checkSortAttributes(sort, Resource.STUDY_ATTRIBUTES);
+    List<JsonNode> matches = new ArrayList<>();
+    for (JsonNode s : data.studies()) {
+      if (matches(s, groups, null)) {
+        matches.add(s);
+      }
+    }
+    matches.sort(comparator(sort, "studyKey"));
+    return window(q, sort, matches);
+  }
+
+  private Page listResource(String studyKey, Resource resource, Query q) {
+    List<List<FilterExpression.Term>> groups = checkAttributes(q.filter, resource.attributes());
+    checkSortAttributes(q.sort, resource.attributes());
+    List<List<FilterExpression.Term>> rdf =
+        q.recordDataFilter.isEmpty() ? null : q.recordDataFilter.groups();
+    if (rdf != null && resource != Resource.RECORDS) {
+      throw new IllegalArgumentException("recordDataFilter is only supported on records");
+    }
+    String id = resource.idField();
+    Boolean descending = null;
+    if (q.sort.isEmpty()) {
+      descending = false;
+    } else if (q.sort.size() == 1 && q.sort.get(0)[0].equals(id)) {
+      descending = q.sort.get(0)[1].equals("DESC");
+    }
+    List<String[]> sortEcho =
+        q.sort.isEmpty() ? Collections.singletonList(new String[] {id, "ASC"}) : q.sort;
+
+    // Pull formId== and id bounds out of a single AND group: answered by the data's index.
+    Slice slice = Slice.all();
+    List<List<FilterExpression.Term>> residual = groups;
+    if (groups.size() == 1) {
+      List<FilterExpression.Term> rest = new ArrayList<>();
+      for (FilterExpression.Term t : groups.get(0)) {
+        Slice narrowed = narrow(slice, t, resource);
+        if (narrowed == null) {
+          rest.add(t);
+        } else {
+          slice = narrowed;
+        }
+      }
+      residual = rest.isEmpty() ? List.of() : List.of(rest);
+    }
+    long offset = (long) q.page * q.size;
+    if (descending != null && residual.isEmpty() && rdf == null) {
+      long total = data.count(studyKey, resource, slice);
+      Iterator<JsonNode> items =
+          offset >= total
+              ? Collections.emptyIterator()
+              : data.items(studyKey, resource, slice, offset, descending);
+      return new Page(q.page, q.size, total, sortEcho, limit(items, q.size));
+    }
+    Iterator<JsonNode> all =
+        data.items(studyKey, resource, slice, 0, Boolean.TRUE.equals(descending));
+    if (descending != null) {
+      // Already in order: count every match, keep only the requested window.
+      List<JsonNode> window = new ArrayList<>(Math.min(q.size, 64));
+      long total = 0;
+      while (all.hasNext()) {
+        JsonNode item = all.next();
+        if (matches(item, residual, rdf)) {
+          if (total >= offset && total < offset + q.size) {
+            window.add(item);
+          }
+          total++;
+        }
+      }
+      return new Page(q.page, q.size, total, sortEcho, window.iterator());
+    }
+    List<JsonNode> matches = new ArrayList<>();
+    while (all.hasNext()) {
+      JsonNode item = all.next();
+      if (matches(item, residual, rdf)) {
+        matches.add(item);
+      }
+    }
+    matches.sort(comparator(q.sort, id));
+    return window(q, sortEcho, matches);
+  }
+
+  private static Page window(Query q, List<String[]> sort, List<JsonNode> matches) {
+    long offset = (long) q.page * q.size;
+    List<JsonNode> window =
+        offset >= matches.size()
+            ? List.of()
+            : matches.subList((int) offset, (int) Math.min(matches.size(), offset + q.size));
+    return new Page(q.page, q.size, matches.size(), sort, window.iterator());
+  }
+
+  /** The slice narrowed by {@code t}, or null if {@code t} is not an indexable term. */
+  private static Slice narrow(Slice slice, FilterExpression.Term t, Resource resource) {
+    Long v = t.longValue();
+    if (v == null) {
+      return null;
+    }
+    if (t.attribute().equals("formId")
+        && resource.hasFormId()
+        && t.op() == FilterExpression.Op.EQ) {
+      if (slice.formId() != null && !slice.formId().equals(v)) {
+        return Slice.of(slice.formId(), 0, 0); // two different formIds: nothing matches
+      }
+      return slice.withFormId(v);
+    }
+    if (!t.attribute().equals(resource.idField())) {
+      return null;
+    }
+    switch (t.op()) {
+      case GT:
+        return slice.after(v);
+      case GE:
+        return v == Long.MIN_VALUE ? slice : slice.after(v - 1);
+      case LT:
+        return v == Long.MIN_VALUE ? Slice.of(slice.formId(), 0, 0) : slice.upTo(v - 1);
+      case LE:
+        return slice.upTo(v);
+      case EQ:
+        return v == Long.MIN_VALUE ? null : slice.after(v - 1).upTo(v);
+      default:
+        return null;
+    }
+  }
+
+  private List<List<FilterExpression.Term>> checkAttributes(
+      FilterExpression filter, Set<String> known) {
+    List<List<FilterExpression.Term>> kept = new ArrayList<>();
+    for (List<FilterExpression.Term> group : filter.groups()) {
+      List<FilterExpression.Term> terms = new ArrayList<>();
+      for (FilterExpression.Term t : group) {
+        if (known.contains(t.attribute())) {
+          terms.add(t);
+        } else if (unknownAttributes == UnknownFilterAttributes.REJECT) {
+          throw new IllegalArgumentException("Unknown filter attribute '" + t.attribute() + "'");
+        }
+      }
+      if (terms.isEmpty()) {
+        return List.of(); // a group of ignored terms is true, so the whole OR is true
+      }
+      kept.add(terms);
+    }
+    return kept;
+  }
+
+  private void checkSortAttributes(List<String[]> sort, Set<String> known) {
+    for (String[] s : sort) {
+      if (!known.contains(s[0]) && unknownAttributes == UnknownFilterAttributes.REJECT) {
+        throw new IllegalArgumentException("Unknown sort attribute '" + s[0] + "'");
+      }
+    }
+  }
+
+  private static boolean matches(
+      JsonNode item,
+      List<List<FilterExpression.Term>> groups,
+      List<List<FilterExpression.Term>> recordDataGroups) {
+    if (!groups.isEmpty() && !anyGroup(item, groups)) {
+      return false;
+    }
+    return recordDataGroups == null || anyGroup(item.path("recordData"), recordDataGroups);
+  }
+
+  private static boolean anyGroup(JsonNode item, List<List<FilterExpression.Term>> groups) {
+    for (List<FilterExpression.Term> group : groups) {
+      boolean all = true;
+      for (FilterExpression.Term t : group) {
+        if (!t.test(item.get(t.attribute()))) {
+          all = false;
+          break;
+        }
+      }
+      if (all) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Comparator<JsonNode> comparator(List<String[]> sort, String idField) {
+    Comparator<JsonNode> c = (a, b) -> 0;
+    for (String[] s : sort) {
+      String prop = s[0];
+      Comparator<JsonNode> one = (a, b) -> Values.compareNodes(a.get(prop), b.get(prop));
+      c = c.thenComparing(s[1].equals("DESC") ? one.reversed() : one);
+    }
+    return c.thenComparing((a, b) -> Values.compareNodes(a.get(idField), b.get(idField)));
+  }
+
+  private static Iterator<JsonNode> limit(Iterator<JsonNode> items, int max) {
+    return new Iterator<>() {
+      int left = max;
+
+      @Override
+      public boolean hasNext() {
+        return left > 0 && items.hasNext();
+      }
+
+      @Override
+      public JsonNode next() {
+        left--;
+        return items.next();
+      }
+    };
+  }
+
+  // --- responses ------------------------------------------------------------------------------
+
+  private int sendPage(HttpExchange ex, String method, String path, Page page, Fault fault)
+      throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    if (fault != null && fault.kind() == Fault.Kind.TRUNCATED_BODY) {
+      ByteArrayOutputStream full = new ByteArrayOutputStream();
+      writePage(full, method, path, page, null);
+      byte[] body = full.toByteArray();
+      int half = body.length / 2;
+      ex.sendResponseHeaders(200, half);
+      ex.getResponseBody().write(body, 0, half);
+      return 200;
+    }
+    ex.sendResponseHeaders(200, 0);
+    writePage(ex.getResponseBody(), method, path, page, fault);
+    return 200;
+  }
+
+  private void writePage(OutputStream raw, String method, String path, Page page, Fault fault)
+      throws IOException {
+    try (JsonGenerator g =
+        JSON.createGenerator(new BufferedOutputStream(raw, 1 << 16), JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      writeMetadata(g, "OK", method, path, null, null);
+      g.writeObjectFieldStart("pagination");
+      g.writeNumberField("currentPage", page.currentPage);
+      g.writeNumberField("size", page.size);
+      if (fault == null || fault.kind() != Fault.Kind.MISSING_TOTAL_PAGES) {
+        g.writeNumberField(
+            "totalPages",
+            fault != null && fault.kind() == Fault.Kind.NEGATIVE_TOTAL_PAGES
+                ? -1
+                : page.totalPages());
+      }
+      g.writeNumberField("totalElements", page.totalElements);
+      g.writeArrayFieldStart("sort");
+      for (String[] s : page.sort) {
+        g.writeStartObject();
+        g.writeStringField("property", s[0]);
+        g.writeStringField("direction", s[1]);
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+      g.writeArrayFieldStart("data");
+      while (page.items.hasNext()) {
+        MAPPER.writeTree(g, page.items.next());
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+  }
+
+  private void writeMetadata(
+      JsonGenerator g, String status, String method, String path, String code, String message)
+      throws IOException {
+    g.writeObjectFieldStart("metadata");
+    g.writeStringField("status", status);
+    g.writeStringField("method", method);
+    g.writeStringField("path", path);
+    g.writeStringField(
+        "timestamp", TIMESTAMP.format(ZonedDateTime.now(clock.withZone(ZoneOffset.UTC))));
+    g.writeObjectFieldStart("error");
+    if (code != null) {
+      g.writeStringField("code", code);
+      g.writeStringField("message", message);
+    }
+    g.writeEndObject();
+    g.writeEndObject();
+  }
+
+  private int sendError(
+      HttpExchange ex, int status, String code, String message, String method, String path)
+      throws IOException {
+    ByteArrayOutputStream body = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = JSON.createGenerator(body, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      writeMetadata(g, "ERROR", method, path, code, message);
+      g.writeEndObject();
+    }
+    byte[] bytes = body.toByteArray();
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(status, bytes.length);
+    ex.getResponseBody().write(bytes);
+    return status;
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  static Map<String, List<String>> parseQuery(String rawQuery) {
+    Map<String, List<String>> params = new LinkedHashMap<>();
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return params;
+    }
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      params.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    }
+    return params;
+  }
+
+  private static String decodeSegment(String raw) {
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  private static String decodePath(String rawPath) {
+    return decodeSegment(rawPath);
+  }
+
+  // --- builder --------------------------------------------------------------------------------
+
+  /** Configures an emulator; only {@link #data} is required. */
+  public static final class Builder {
+    private StudyData data;
+    private String apiKey = DEFAULT_API_KEY;
+    private String securityKey = DEFAULT_SECURITY_KEY;
+    private int port = 0;
+    private Duration latency = Duration.ZERO;
+    private int requestsPerSecond = 0;
+    private FaultPlan faults = FaultPlan.none();
+    private UnknownFilterAttributes unknownAttributes = UnknownFilterAttributes.IGNORE;
+    private int workers = 8;
+    private Clock clock = Clock.systemUTC();
+    private LongSupplier ticker = System::nanoTime;
+
+    private Builder() {}
+
+    /** What to serve. Required. */
+    public Builder data(StudyData data) {
+      this.data = Objects.requireNonNull(data, "data");
+      return this;
+    }
+
+    /**
+     * The accepted credentials. Default {@value #DEFAULT_API_KEY}, {@value #DEFAULT_SECURITY_KEY}.
+     */
+    public Builder credentials(String apiKey, String securityKey) {
+      if (apiKey == null || apiKey.isEmpty() || securityKey == null || securityKey.isEmpty()) {
+        throw new IllegalArgumentException("credentials must be non-empty");
+      }
+      this.apiKey = apiKey;
+      this.securityKey = securityKey;
+      return this;
+    }
+
+    /** The port on 127.0.0.1; 0 (the default) picks a free one. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535, was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Added to every authenticated request before it is served. Default 0. */
+    public Builder latency(Duration latency) {
+      if (latency == null || latency.isNegative()) {
+        throw new IllegalArgumentException("latency must be >= 0, was " + latency);
+      }
+      this.latency = latency;
+      return this;
+    }
+
+    /**
+     * At most this many authenticated requests per one-second window; more get 429 with {@code
+     * Retry-After}. Default 0 = unlimited.
+     */
+    public Builder requestsPerSecond(int requestsPerSecond) {
+      if (requestsPerSecond < 0) {
+        throw new IllegalArgumentException(
+            "requestsPerSecond must be >= 0, was " + requestsPerSecond);
+      }
+      this.requestsPerSecond = requestsPerSecond;
+      return this;
+    }
+
+    /** Deterministic faults. Default none. */
+    public Builder faults(FaultPlan faults) {
+      this.faults = Objects.requireNonNull(faults, "faults");
+      return this;
+    }
+
+    /** Default {@link UnknownFilterAttributes#IGNORE}. */
+    public Builder unknownFilterAttributes(UnknownFilterAttributes mode) {
+      this.unknownAttributes = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /** Worker threads. Default 8. */
+    public Builder workers(int workers) {
+      if (workers < 1 || workers > 256) {
+        throw new IllegalArgumentException("workers must be 1..256, was " + workers);
+      }
+      this.workers = workers;
+      return this;
+    }
+
+    /** The clock for {@code metadata.timestamp} and HTTP-date {@code Retry-After}. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The nanosecond ticker of the rate limiter (tests pass a fake). Default System::nanoTime. */
+    public Builder ticker(LongSupplier ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    public ImednetEmulator build() {
+      if (data == null) {
+        throw new IllegalStateException("data() is required");
+      }
+      return new ImednetEmulator(this);
+    }
+  }
+
+  // --- standalone -----------------------------------------------------------------------------
+
+  /**
+   * Runs an emulator until killed: {@code --data DIR} (testdata folder format) or {@code
+   * --synthetic seed,studies,forms,vars,records}, plus {@code --port N} (default 8080), {@code
+   * --latency-ms N}, {@code --rps N}, {@code --workers N}. Credentials are the defaults unless the
+   * environment sets {@code EMULATOR_API_KEY} and {@code EMULATOR_SECURITY_KEY}.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    Builder b = builder().port(8080);
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      String value = i + 1 < args.length ? args[i + 1] : null;
+      if (value == null && !arg.equals("--help")) {
+        usage("missing value for " + arg);
+      }
+      switch (arg) {
+        case "--data":
+          b.data(FolderStudyData.load(Paths.get(value)));
+          break;
+          // SYNTHETIC_PLACEHOLDER
+        case "--port":
+          b.port(Integer.parseInt(value));
+          break;
+        case "--latency-ms":
+          b.latency(Duration.ofMillis(Long.parseLong(value)));
+          break;
+        case "--rps":
+          b.requestsPerSecond(Integer.parseInt(value));
+          break;
+        case "--workers":
+          b.workers(Integer.parseInt(value));
+          break;
+        default:
+          usage("unknown argument " + arg);
+      }
+      i++;
+    }
+    if (b.data == null) {
+      usage("one of --data DIR or --synthetic seed,studies,forms,vars,records is required");
+    }
+    String envKey = System.getenv("EMULATOR_API_KEY");
+    String envSecret = System.getenv("EMULATOR_SECURITY_KEY");
+    if (envKey != null && envSecret != null) {
+      b.credentials(envKey, envSecret);
+    }
+    ImednetEmulator emu = b.build().start();
+    System.out.println("iMednet emulator at " + emu.baseUrl() + API_PREFIX);
+    System.out.println("export IMEDNET_BASE_URL=" + emu.baseUrl());
+    System.out.println("export IMEDNET_API_KEY=" + emu.apiKey());
+    System.out.println("export IMEDNET_SECURITY_KEY=" + emu.securityKey());
+    System.out.flush();
+    new CountDownLatch(1).await();
+  }
+
+  private static void usage(String problem) {
+    System.err.println(problem);
+    System.err.println(
+        "usage: ImednetEmulator (--data DIR | --synthetic seed,studies,forms,vars,records)"
+            + " [--port 8080] [--latency-ms 0] [--rps 0] [--workers 8]");
+    System.exit(2);
+  }
+}

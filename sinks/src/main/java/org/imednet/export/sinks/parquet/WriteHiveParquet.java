@@ -1,0 +1,195 @@
+package org.imednet.export.sinks.parquet;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PCollection;
+import org.imednet.export.rows.RowBatch;
+import org.imednet.export.sinks.staging.CollectStagedFiles;
+import org.imednet.export.sinks.staging.StagedFile;
+import org.imednet.export.sinks.staging.WriteStagedParquetFn;
+
+/**
+ * Writes {@link RowBatch}es into a Hive-partitioned Parquet lake that DuckDB, Spark or pyarrow read
+ * directly, replacing each exported study's partitions atomically.
+ *
+ * <pre>{@code
+ * rows.apply(WriteHiveParquet.to(Paths.get("/data/lake")));
+ * // then, in DuckDB:
+ * // SELECT study_key, form_key, count(*) FROM read_parquet('/data/lake/**}{@code /*.parquet',
+ * //     hive_partitioning = true, union_by_name = true) GROUP BY ALL
+ * }</pre>
+ *
+ * <h2>Layout</h2>
+ *
+ * <pre>
+ * LAKE/study_key=&lt;study&gt;/form_key=&lt;form&gt;/part-00000.parquet, part-00001.parquet, …
+ * METADATA/&lt;table&gt;/study_key=&lt;study&gt;/part-00000.parquet, …
+ * </pre>
+ *
+ * Form tables go to the lake, metadata tables ({@code forms}, {@code variables}, {@code sites}, …,
+ * and {@code columns}, the column-name mapping) to the metadata folder, by default the sibling
+ * {@code <lake>_metadata}; it must not be inside the lake, or the lake's {@code **} glob would mix
+ * them into the per-form counts. Files are Snappy-compressed with one schema per file (see {@link
+ * org.imednet.export.sinks.staging.ParquetSchemas}); each holds the {@code study_key} and {@code
+ * form_key} columns with the true keys. Partition folder names are escaped as {@link HiveParquet}
+ * describes, which also records how DuckDB reads them back (true keys, VARCHAR).
+ *
+ * <h2>Writing and memory</h2>
+ *
+ * Each bundle writes its batches straight into staging files, one per table it sees, in parallel
+ * over bundles; no rows are grouped, so memory does not grow with the data. A partition therefore
+ * holds one file per bundle that carried the form (dense {@code part-NNNNN} numbers, assigned by
+ * sorting the staged files).
+ *
+ * <h2>Commit, failures and retries</h2>
+ *
+ * Staging files go to {@code .<lake>.staging/<runId>/} beside the lake (same file system, outside
+ * its glob), and likewise beside the metadata folder. After every write has finished, one commit
+ * step (a GroupByKey on a single key of the small list of staged files) builds each exported
+ * study's new folder from hard links of the staged files plus hard links of the study's existing
+ * forms that this run did not export (so a {@code --forms} export keeps the other forms), then
+ * replaces each study folder by two renames (old aside, new in). Readers never see partial files or
+ * a mix of old and new files of a study; between the two renames the study is briefly absent. Other
+ * studies are untouched. A metadata table of a study is replaced the same way.
+ *
+ * <ul>
+ *   <li>A run that fails before the commit leaves the lake and metadata folders exactly as they
+ *       were; its staged files stay under {@code .<lake>.staging/<runId>/} and can be deleted.
+ *   <li>Bundles a runner retries leave unreferenced staging files; only files of committed bundles
+ *       are published.
+ *   <li>A commit that crashes is safe to repeat with the same run id on the same staged files: it
+ *       restores a study folder it had moved aside but not yet replaced, rebuilds, and swaps again.
+ *       If it is not repeated, a study interrupted between its two renames is missing from the lake
+ *       and its previous folder is under {@code .<lake>.staging/<runId>/replaced/}.
+ *   <li>A successful run removes its staging folder (and the staging root if it is empty).
+ *   <li>A form or metadata table that received no batch in this run is kept as it was; a form with
+ *       an empty batch is replaced by a file with no rows.
+ * </ul>
+ *
+ * <p>{@code rowsWrittenLake} counts committed rows per study and form; the output lists the
+ * absolute partition folders committed.
+ */
+public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PCollection<String>> {
+  private static final long serialVersionUID = 1L;
+  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+  private final String lakeDir;
+  private final @Nullable String metadataDir;
+  private final @Nullable String runId;
+
+  private WriteHiveParquet(String lakeDir, @Nullable String metadataDir, @Nullable String runId) {
+    this.lakeDir = lakeDir;
+    this.metadataDir = metadataDir;
+    this.runId = runId;
+  }
+
+  /** Writes form tables under {@code lakeDir}, which is created if missing. */
+  public static WriteHiveParquet to(Path lakeDir) {
+    checkArgumentNotNull(lakeDir, "lakeDir");
+    return new WriteHiveParquet(normalize(lakeDir), null, null);
+  }
+
+  /**
+   * Where metadata tables go; default {@code <lakeDir>_metadata} beside the lake. Must not be
+   * inside the lake (nor contain it).
+   */
+  public WriteHiveParquet withMetadataDir(Path metadataDir) {
+    checkArgumentNotNull(metadataDir, "metadataDir");
+    return new WriteHiveParquet(lakeDir, normalize(metadataDir), runId);
+  }
+
+  /**
+   * Names this run's staging folder; default a fresh {@code yyyyMMdd'T'HHmmss'Z'-<uuid>} id.
+   * Letters, digits, {@code .}, {@code _} and {@code -}, starting with a letter or digit, at most
+   * 100.
+   */
+  public WriteHiveParquet withRunId(String runId) {
+    checkArgumentNotNull(runId, "runId");
+    if (!RUN_ID.matcher(runId).matches()) {
+      throw new IllegalArgumentException(
+          "runId must be 1..100 of [A-Za-z0-9._-] starting with a letter or digit, was " + runId);
+    }
+    return new WriteHiveParquet(lakeDir, metadataDir, runId);
+  }
+
+  @Override
+  public PCollection<String> expand(PCollection<RowBatch> rows) {
+    Path lake = Path.of(lakeDir);
+    Path metadata =
+        metadataDir != null
+            ? Path.of(metadataDir)
+            : lake.resolveSibling(lake.getFileName() + "_metadata");
+    if (lake.getParent() == null || metadata.getParent() == null) {
+      throw new IllegalArgumentException(
+          "The lake and metadata folders must not be a file-system root: " + lake);
+    }
+    if (metadata.startsWith(lake) || lake.startsWith(metadata)) {
+      throw new IllegalArgumentException(
+          "withMetadataDir("
+              + metadata
+              + ") must be outside the lake "
+              + lake
+              + " (and not contain it), or metadata rows would be read as form rows");
+    }
+    String run = runId != null ? runId : newRunId();
+    Path lakeRun = stagingRoot(lake).resolve(run);
+    Path metadataRun = stagingRoot(metadata).resolve(run);
+
+    PCollection<StagedFile> staged =
+        rows.apply(
+                "StageParquet",
+                ParDo.of(
+                    new WriteStagedParquetFn(
+                        lakeRun.resolve("files").toString(),
+                        metadataRun.resolve("files").toString())))
+            .setCoder(SerializableCoder.of(StagedFile.class));
+    return staged
+        .apply("CollectStagedFiles", CollectStagedFiles.create())
+        .apply(
+            "Commit",
+            ParDo.of(
+                new CommitLakeFn(
+                    lake.toString(),
+                    lakeRun.toString(),
+                    metadata.toString(),
+                    metadataRun.toString())))
+        .setCoder(StringUtf8Coder.of());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("lakeDir", lakeDir))
+        .addIfNotNull(DisplayData.item("metadataDir", metadataDir))
+        .addIfNotNull(DisplayData.item("runId", runId));
+  }
+
+  /** The folder holding staging runs for {@code dir}: {@code .<name>.staging} beside it. */
+  static Path stagingRoot(Path dir) {
+    return dir.resolveSibling("." + dir.getFileName() + ".staging");
+  }
+
+  private static String normalize(Path dir) {
+    return dir.toAbsolutePath().normalize().toString();
+  }
+
+  private static String newRunId() {
+    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .format(ZonedDateTime.now(ZoneOffset.UTC))
+        + "-"
+        + UUID.randomUUID();
+  }
+}

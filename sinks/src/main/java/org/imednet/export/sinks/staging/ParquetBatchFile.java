@@ -1,0 +1,126 @@
+package org.imednet.export.sinks.staging;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.OutputFile;
+import org.imednet.export.rows.RowBatch;
+import org.imednet.export.rows.TableSchema;
+
+/**
+ * One Snappy-compressed Parquet file holding rows of one {@link TableSchema}, written batch by
+ * batch with bounded memory (a row group is flushed every {@link #ROW_GROUP_BYTES}).
+ *
+ * <pre>{@code
+ * try (ParquetBatchFile file = ParquetBatchFile.create(path, schema)) {
+ *   for (RowBatch batch : batches) {
+ *     file.write(batch);
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Column names and types follow {@link ParquetSchemas}. The file's key/value metadata records
+ * {@code imednet.study_key}, {@code imednet.table_key} and {@code imednet.table_kind}. A value
+ * whose Java class does not match its column type fails the write with an {@link
+ * IllegalArgumentException} naming the study, table and column. The target file must not exist.
+ */
+public final class ParquetBatchFile implements AutoCloseable {
+  /** Row group size: small enough that many open writers per worker stay within a bounded heap. */
+  public static final int ROW_GROUP_BYTES = 16 << 20;
+
+  private static final int PAGE_BYTES = 1 << 20;
+
+  private final Path path;
+  private final TableSchema schema;
+  private final ParquetWriter<Object[]> writer;
+  private long rowCount;
+
+  private ParquetBatchFile(Path path, TableSchema schema, ParquetWriter<Object[]> writer) {
+    this.path = path;
+    this.schema = schema;
+    this.writer = writer;
+  }
+
+  /** Creates the file (which must not exist yet); its parent directory must exist. */
+  public static ParquetBatchFile create(Path path, TableSchema schema) throws IOException {
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("imednet.study_key", schema.studyKey());
+    metadata.put("imednet.table_key", schema.tableKey());
+    metadata.put("imednet.table_kind", schema.kind().name());
+    ParquetWriter<Object[]> writer =
+        new Builder(new NioOutputFile(path), new RowWriteSupport(schema, metadata))
+            .withConf(new Configuration(false))
+            .withWriteMode(ParquetFileWriter.Mode.CREATE)
+            .withCompressionCodec(CompressionCodecName.SNAPPY)
+            .withRowGroupSize(ROW_GROUP_BYTES)
+            .withPageSize(PAGE_BYTES)
+            .withDictionaryPageSize(PAGE_BYTES)
+            .build();
+    return new ParquetBatchFile(path, schema, writer);
+  }
+
+  /** Writes all batches to a new file and returns the number of rows written. */
+  public static long write(Path path, TableSchema schema, Iterable<RowBatch> batches)
+      throws IOException {
+    try (ParquetBatchFile file = create(path, schema)) {
+      for (RowBatch batch : batches) {
+        file.write(batch);
+      }
+      return file.rowCount();
+    }
+  }
+
+  /** Appends the rows of a batch, which must have this file's schema. */
+  public void write(RowBatch batch) throws IOException {
+    if (!batch.schema().equals(schema)) {
+      throw new IllegalArgumentException(
+          "Batch of " + batch.schema() + " does not match the file's schema " + schema);
+    }
+    for (Object[] row : batch.rows()) {
+      writer.write(row);
+      rowCount++;
+    }
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public TableSchema schema() {
+    return schema;
+  }
+
+  public long rowCount() {
+    return rowCount;
+  }
+
+  @Override
+  public void close() throws IOException {
+    writer.close();
+  }
+
+  private static final class Builder extends ParquetWriter.Builder<Object[], Builder> {
+    private final RowWriteSupport writeSupport;
+
+    Builder(OutputFile file, RowWriteSupport writeSupport) {
+      super(file);
+      this.writeSupport = writeSupport;
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    @Override
+    protected WriteSupport<Object[]> getWriteSupport(Configuration conf) {
+      return writeSupport;
+    }
+  }
+}

@@ -126,11 +126,12 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
 
   /**
    * Writes the batch's Parquet file and PUTs it into the stage, unless the manifest shows the same
-   * content already loaded into the same table.
+   * content already loaded into the same table. A null {@code batchId} becomes {@code
+   * <study>/<TABLE>/<first 16 hex digits of the content hash>}.
    *
    * @throws ExportBatchError when the PUT fails after all retries
    */
-  public StagedBatch stage(List<RowBatch> rowsOfOneTable, String batchId) {
+  public StagedBatch stage(List<RowBatch> rowsOfOneTable, @Nullable String batchId) {
     if (rowsOfOneTable.isEmpty()) {
       throw new IllegalArgumentException("Batch " + batchId + " has no RowBatch");
     }
@@ -143,6 +144,9 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
       }
     }
     BatchContent content = BatchContent.of(rowsOfOneTable, table);
+    if (batchId == null) {
+      batchId = content.studyKey + "/" + table + "/" + content.sha256.substring(0, 16);
+    }
     String folder = options.stagePrefix() + "/" + TableNames.sanitize(table);
     String stageFile = folder + "/" + content.sha256 + ".parquet";
     if (!options.forceReload()

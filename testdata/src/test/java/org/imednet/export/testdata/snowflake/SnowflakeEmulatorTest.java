@@ -1,0 +1,282 @@
+package org.imednet.export.testdata.snowflake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import net.snowflake.client.api.exception.SnowflakeSQLException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real snowflake-jdbc driver against the emulator: sessions, SQL, stages and COPY. */
+class SnowflakeEmulatorTest {
+  @TempDir static Path tmp;
+  static SnowflakeEmulator emu;
+
+  @BeforeAll
+  static void start() throws Exception {
+    emu =
+        SnowflakeEmulator.builder()
+            .root(tmp.resolve("emu"))
+            .credentials("loader", "s3cret")
+            .build()
+            .start();
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      st.execute("CREATE DATABASE TESTDB");
+      st.execute("CREATE SCHEMA RAW");
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    emu.close();
+  }
+
+  static Properties props(String db, String schema) {
+    Properties p = new Properties();
+    p.put("user", "loader");
+    p.put("password", "s3cret");
+    if (db != null) {
+      p.put("db", db);
+    }
+    if (schema != null) {
+      p.put("schema", schema);
+    }
+    p.put("warehouse", "EMU_WH");
+    p.put("disablePlatformDetection", "true");
+    return p;
+  }
+
+  static Connection connect(String db, String schema) throws SQLException {
+    return DriverManager.getConnection(emu.jdbcUrl(), props(db, schema));
+  }
+
+  static List<List<String>> rows(Statement st, String sql) throws SQLException {
+    try (ResultSet rs = st.executeQuery(sql)) {
+      return rows(rs);
+    }
+  }
+
+  static List<List<String>> rows(ResultSet rs) throws SQLException {
+    List<List<String>> out = new ArrayList<>();
+    int n = rs.getMetaData().getColumnCount();
+    while (rs.next()) {
+      List<String> row = new ArrayList<>();
+      for (int i = 1; i <= n; i++) {
+        row.add(rs.getString(i));
+      }
+      out.add(row);
+    }
+    return out;
+  }
+
+  static List<String> labels(ResultSet rs) throws SQLException {
+    ResultSetMetaData md = rs.getMetaData();
+    List<String> out = new ArrayList<>();
+    for (int i = 1; i <= md.getColumnCount(); i++) {
+      out.add(md.getColumnLabel(i));
+    }
+    return out;
+  }
+
+  /** Writes a Parquet file with DuckDB. */
+  static Path parquet(String name, String select) throws SQLException {
+    Path file = tmp.resolve("local").resolve(name);
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement()) {
+      st.execute("COPY (" + select + ") TO '" + file + "' (FORMAT parquet)");
+    }
+    return file;
+  }
+
+  @Test
+  void wrongPasswordIsRejected() {
+    Properties p = props("TESTDB", "RAW");
+    p.put("password", "wrong");
+    SQLException e =
+        assertThrows(SQLException.class, () -> DriverManager.getConnection(emu.jdbcUrl(), p));
+    assertEquals(390100, e.getErrorCode());
+    assertEquals("08001", e.getSQLState());
+  }
+
+  @Test
+  void ddlDmlAndBinds() throws Exception {
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      assertEquals("TESTDB", c.getCatalog());
+      assertEquals("RAW", c.getSchema());
+      st.execute(
+          "create or replace table people (id number(38,0), name varchar(100), score float,"
+              + " born date, seen timestamp_ntz(9), ok boolean, \"quoted\" string)");
+      assertEquals(1, st.executeUpdate("insert into people (id, name) values (1, 'ann')"));
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO PEOPLE (ID, NAME, SCORE, BORN, SEEN, OK, \"quoted\")"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        for (int i = 2; i <= 3; i++) {
+          ps.setLong(1, i);
+          ps.setString(2, "p" + i);
+          ps.setDouble(3, i + 0.5);
+          ps.setDate(4, java.sql.Date.valueOf(LocalDate.of(2024, 1, i)));
+          ps.setTimestamp(
+              5, Timestamp.valueOf(LocalDateTime.of(2024, 1, i, 10, 0, 0, 123_000_000)));
+          ps.setBoolean(6, i % 2 == 0);
+          ps.setNull(7, java.sql.Types.VARCHAR);
+          ps.addBatch();
+        }
+        assertArrayEqualsInts(new int[] {1, 1}, ps.executeBatch());
+      }
+      try (PreparedStatement ps = c.prepareStatement("select name from people where id = ?")) {
+        ps.setLong(1, 2);
+        try (ResultSet rs = ps.executeQuery()) {
+          assertEquals(List.of(List.of("p2")), rows(rs));
+        }
+      }
+      assertEquals(1, st.executeUpdate("update people set name = 'bob' where id = 1"));
+      try (ResultSet rs =
+          st.executeQuery(
+              "select id, name, score, born, seen, ok, \"quoted\" from people order by id")) {
+        assertEquals(List.of("ID", "NAME", "SCORE", "BORN", "SEEN", "OK", "quoted"), labels(rs));
+        assertEquals(
+            List.of(
+                Arrays.asList("1", "bob", null, null, null, null, null),
+                Arrays.asList(
+                    "2", "p2", "2.5", "2024-01-02", "2024-01-02 10:00:00.123", "TRUE", null),
+                Arrays.asList(
+                    "3", "p3", "3.5", "2024-01-03", "2024-01-03 10:00:00.123", "FALSE", null)),
+            rows(rs));
+      }
+      try (ResultSet rs = st.executeQuery("select count(*), max(score) from people")) {
+        assertEquals(List.of("COUNT(*)", "MAX(SCORE)"), labels(rs));
+        rs.next();
+        assertEquals(3, rs.getLong(1));
+        assertEquals(3.5, rs.getDouble(2));
+      }
+      assertEquals(2, st.executeUpdate("delete from people where id >= 2"));
+      st.execute("alter table people add column extra1 number(10,2), extra2 text");
+      assertEquals(
+          List.of(List.of(new BigDecimal("1"), "bob", new BigDecimal("1.50"))),
+          emu.query("UPDATE TESTDB.RAW.PEOPLE SET EXTRA1 = 1.5 RETURNING ID, NAME, EXTRA1"));
+      SnowflakeSQLException missing =
+          assertThrows(
+              SnowflakeSQLException.class, () -> st.executeQuery("select * from no_such_table"));
+      assertEquals(2003, missing.getErrorCode());
+      assertEquals("42S02", missing.getSQLState());
+    }
+  }
+
+  private static void assertArrayEqualsInts(int[] expected, int[] actual) {
+    assertEquals(Arrays.toString(expected), Arrays.toString(actual));
+  }
+
+  @Test
+  void putListCopyAndRemove() throws Exception {
+    Path data =
+        parquet(
+            "data.parquet",
+            "SELECT i AS id, 'n' || i AS name, i * 1.5 AS amount, 'x' AS not_in_table"
+                + " FROM range(10) t(i)");
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE OR REPLACE TABLE LOADED (ID NUMBER, NAME VARCHAR, AMOUNT FLOAT, NOTE VARCHAR)");
+      st.execute("CREATE STAGE LOAD_STAGE");
+      List<List<String>> put =
+          rows(st, "PUT file://" + data + " @LOAD_STAGE/run1/ AUTO_COMPRESS=FALSE OVERWRITE=FALSE");
+      assertEquals("UPLOADED", put.get(0).get(6));
+      List<List<String>> again =
+          rows(st, "PUT file://" + data + " @LOAD_STAGE/run1/ AUTO_COMPRESS=FALSE OVERWRITE=FALSE");
+      assertEquals("SKIPPED", again.get(0).get(6));
+      List<List<String>> list = rows(st, "LIST @LOAD_STAGE/run1");
+      assertEquals(1, list.size());
+      assertEquals("load_stage/run1/data.parquet", list.get(0).get(0));
+      assertEquals(Long.toString(Files.size(data)), list.get(0).get(1));
+      assertEquals(Stages.md5(data), list.get(0).get(2));
+
+      String copy =
+          "COPY INTO TESTDB.RAW.LOADED FROM @LOAD_STAGE/run1/ FILE_FORMAT = (TYPE = PARQUET)"
+              + " MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = FALSE";
+      try (ResultSet rs = st.executeQuery(copy)) {
+        assertEquals(
+            List.of(
+                "file",
+                "status",
+                "rows_parsed",
+                "rows_loaded",
+                "error_limit",
+                "errors_seen",
+                "first_error",
+                "first_error_line",
+                "first_error_character",
+                "first_error_column_name"),
+            labels(rs));
+        assertEquals(
+            List.of(
+                Arrays.asList(
+                    "load_stage/run1/data.parquet",
+                    "LOADED",
+                    "10",
+                    "10",
+                    "1",
+                    "0",
+                    null,
+                    null,
+                    null,
+                    null)),
+            rows(rs));
+      }
+      assertEquals(
+          List.of(List.of(10L, 45L, 0L)),
+          emu.query("SELECT count(*), sum(ID)::BIGINT, count(NOTE) FROM TESTDB.RAW.LOADED"));
+      try (ResultSet rs = st.executeQuery(copy)) {
+        assertEquals(List.of("status"), labels(rs));
+        assertEquals(List.of(List.of("Copy executed with 0 files processed.")), rows(rs));
+      }
+      assertEquals(0, st.executeUpdate(copy));
+
+      // A changed file under the same name loads again.
+      Path changed =
+          parquet("data.parquet", "SELECT 100 + i AS ID, 'm' AS NAME FROM range(3) t(i)");
+      rows(st, "PUT 'file://" + changed + "' @LOAD_STAGE/run1/ AUTO_COMPRESS=FALSE OVERWRITE=TRUE");
+      assertEquals(3, st.executeUpdate(copy));
+      assertEquals(3, st.executeUpdate(copy.replace("FORCE = FALSE", "FORCE = TRUE")));
+      assertEquals(List.of(List.of(16L)), emu.query("SELECT count(*) FROM TESTDB.RAW.LOADED"));
+
+      List<List<String>> removed = rows(st, "REMOVE @LOAD_STAGE/run1/");
+      assertEquals(List.of(List.of("load_stage/run1/data.parquet", "removed")), removed);
+      assertEquals(List.of(), rows(st, "LIST @LOAD_STAGE"));
+    }
+  }
+
+  @Test
+  void putQuotedPathWithSpace() throws Exception {
+    Files.createDirectories(tmp.resolve("local/a b"));
+    Path data = parquet("a b/x.parquet", "SELECT 1 AS ID");
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      st.execute("CREATE STAGE IF NOT EXISTS SPACE_STAGE");
+      List<List<String>> put = rows(st, "PUT 'file://" + data + "' @SPACE_STAGE/p/");
+      assertEquals("UPLOADED", put.get(0).get(6));
+      assertEquals("space_stage/p/x.parquet", rows(st, "LIST @SPACE_STAGE").get(0).get(0));
+    }
+  }
+}

@@ -7,13 +7,12 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
@@ -28,12 +27,10 @@ import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
 import org.imednet.export.flatten.FormSchema;
-import org.imednet.export.flatten.ValueParser;
 import org.imednet.export.model.FormContext;
 import org.imednet.export.model.FormInfo;
 import org.imednet.export.model.VariableInfo;
 import org.imednet.export.read.ReadStudyMetadataTables.Table;
-import org.imednet.export.rows.ColumnType;
 import org.imednet.export.rows.RowBatch;
 import org.imednet.export.rows.RowBatchCoder;
 import org.imednet.export.rows.TableSchema;
@@ -66,9 +63,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code withForms}/{@code withVariables} limit the {@code forms}, {@code variables} and
  *       {@code columns} tables to the exported forms and variables, exactly as {@code
  *       ReadStudyRecords} selects them (forms by key or numeric id, variables by exact name); the
- *       other tables are not filtered. The {@code columns} table uses the same naming rules as
- *       {@code FlattenRecords} with the same {@code withUseLabels} setting; each form's variables
- *       are taken in API order ({@code sequence}, then {@code variableId}).
+ *       other tables are not filtered. With a variable selection a form without any selected
+ *       variable is left out, and a form or variable listed without {@code formId}, {@code
+ *       formKey}, {@code variableId} or {@code variableName} fails the read, as in {@code
+ *       ReadStudyRecords}. The {@code columns} table uses the same naming rules as {@code
+ *       FlattenRecords} with the same {@code withUseLabels} setting; each form's variables are
+ *       taken in API order ({@code sequence}, then {@code variableId}).
  *   <li>Retries are the API client's (429, 5xx, I/O); any other failure fails the bundle with a
  *       message naming the study and resource. Reading is idempotent.
  * </ul>
@@ -312,30 +312,36 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
     }
 
     @ProcessElement
-    public void process(@Element String studyKey, OutputReceiver<RowBatch> out) {
-      // Forms and variables are small and needed whole for the columns table.
-      List<JsonNode> formItems = selectForms(listAll(studyKey, ReadStudyMetadataTables.FORMS));
-      Set<Long> formIds = new LinkedHashSet<>();
-      for (JsonNode form : formItems) {
-        Object id = ValueParser.parse(form.get("formId"), ColumnType.LONG);
-        if (id instanceof Long) {
-          formIds.add((Long) id);
-        }
+    public void process(@Element String studyKey, OutputReceiver<RowBatch> out) throws IOException {
+      // Forms and variables are small and needed whole for the columns table. They are selected
+      // by the same code as ReadStudyRecords, so the columns table describes the exported tables.
+      List<JsonNode> formItems = listAll(studyKey, ReadStudyMetadataTables.FORMS);
+      List<JsonNode> variableItems = listAll(studyKey, ReadStudyMetadataTables.VARIABLES);
+      List<FormInfo> formInfos = new ArrayList<>(formItems.size());
+      for (JsonNode f : formItems) {
+        formInfos.add(FormSelection.parseForm(studyKey, f));
       }
-      List<JsonNode> variableItems = new ArrayList<>();
-      for (JsonNode v : listAll(studyKey, ReadStudyMetadataTables.VARIABLES)) {
-        Object formId = ValueParser.parse(v.get("formId"), ColumnType.LONG);
-        boolean formSelected = forms.isEmpty() || formIds.contains(formId);
-        boolean variableSelected =
-            variables.isEmpty() || variables.contains(v.path("variableName").asText(null));
-        if (formSelected && variableSelected) {
-          variableItems.add(v);
+      List<VariableInfo> variableInfos = new ArrayList<>(variableItems.size());
+      for (JsonNode v : variableItems) {
+        variableInfos.add(FormSelection.parseVariable(studyKey, v));
+      }
+      List<FormContext> contexts =
+          new FormSelection(forms, variables, false).select(studyKey, formInfos, variableInfos);
+      if (!forms.isEmpty() || !variables.isEmpty()) {
+        Set<Long> selectedForms = new HashSet<>();
+        Set<Long> selectedVariables = new HashSet<>();
+        for (FormContext c : contexts) {
+          selectedForms.add(c.form().formId());
+          c.variables().forEach(v -> selectedVariables.add(v.variableId()));
         }
+        formItems = filter(formItems, formInfos, f -> selectedForms.contains(f.formId()));
+        variableItems =
+            filter(variableItems, variableInfos, v -> selectedVariables.contains(v.variableId()));
       }
       long rows = 0;
       rows += emit(studyKey, ReadStudyMetadataTables.FORMS, formItems.iterator(), out);
       rows += emit(studyKey, ReadStudyMetadataTables.VARIABLES, variableItems.iterator(), out);
-      rows += emitColumns(studyKey, formItems, variableItems, out);
+      rows += emitColumns(studyKey, contexts, out);
       for (Table table : ReadStudyMetadataTables.ALL) {
         if (table != ReadStudyMetadataTables.FORMS && table != ReadStudyMetadataTables.VARIABLES) {
           rows += emit(studyKey, table, iterate(studyKey, table), out);
@@ -344,19 +350,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       LOG.info("Read {} metadata rows of study {}", rows, studyKey);
     }
 
-    private List<JsonNode> selectForms(List<JsonNode> all) {
-      if (forms.isEmpty()) {
-        return all;
-      }
-      List<JsonNode> selected = new ArrayList<>();
-      for (JsonNode form : all) {
-        String key = form.path("formKey").asText(null);
-        String id = form.path("formId").isNumber() ? form.path("formId").asText() : null;
-        if ((key != null && forms.contains(key)) || (id != null && forms.contains(id))) {
-          selected.add(form);
+    private static <T> List<JsonNode> filter(
+        List<JsonNode> items, List<T> parsed, Predicate<T> keep) {
+      List<JsonNode> kept = new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        if (keep.test(parsed.get(i))) {
+          kept.add(items.get(i));
         }
       }
-      return selected;
+      return kept;
     }
 
     private long emit(
@@ -379,40 +381,12 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
     }
 
     private long emitColumns(
-        String studyKey,
-        List<JsonNode> formItems,
-        List<JsonNode> variableItems,
-        OutputReceiver<RowBatch> out) {
-      Map<Long, List<VariableInfo>> byForm = new LinkedHashMap<>();
-      for (JsonNode v : variableItems) {
-        VariableInfo info = variableInfo(v);
-        if (info != null) {
-          byForm.computeIfAbsent(info.formId(), k -> new ArrayList<>()).add(info);
-        }
-      }
+        String studyKey, List<FormContext> contexts, OutputReceiver<RowBatch> out) {
       TableSchema schema = FormSchema.columnsTable(studyKey);
       List<Object[]> batch = new ArrayList<>();
       long n = 0;
-      for (JsonNode f : formItems) {
-        Object formId = ValueParser.parse(f.get("formId"), ColumnType.LONG);
-        Object formKey = ValueParser.parse(f.get("formKey"), ColumnType.STRING);
-        if (!(formId instanceof Long) || formKey == null) {
-          // No form table can exist for it either; the forms table keeps the item.
-          LOG.warn("A form of study {} has no formId or formKey; it has no columns rows", studyKey);
-          continue;
-        }
-        List<VariableInfo> vars = new ArrayList<>(byForm.getOrDefault(formId, List.of()));
-        vars.sort(
-            Comparator.comparingInt(VariableInfo::sequence)
-                .thenComparingLong(VariableInfo::variableId));
-        FormInfo info =
-            new FormInfo(
-                studyKey,
-                (Long) formId,
-                (String) formKey,
-                f.path("formName").asText(null),
-                f.path("disabled").asBoolean(false));
-        for (Object[] row : FormSchema.of(new FormContext(info, vars), useLabels).columnsRows()) {
+      for (FormContext context : contexts) {
+        for (Object[] row : FormSchema.of(context, useLabels).columnsRows()) {
           batch.add(row);
           n++;
           if (batch.size() == batchSize) {
@@ -427,39 +401,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       return n;
     }
 
-    private static @Nullable VariableInfo variableInfo(JsonNode v) {
-      Object id = ValueParser.parse(v.get("variableId"), ColumnType.LONG);
-      Object formId = ValueParser.parse(v.get("formId"), ColumnType.LONG);
-      Object sequence = ValueParser.parse(v.get("sequence"), ColumnType.LONG);
-      JsonNode name = v.get("variableName");
-      if (!(formId instanceof Long) || name == null || !name.isTextual()) {
-        return null;
-      }
-      return new VariableInfo(
-          id instanceof Long ? (Long) id : 0L,
-          name.textValue(),
-          v.path("variableType").isTextual() ? v.get("variableType").textValue() : null,
-          v.path("label").isTextual() ? v.get("label").textValue() : null,
-          sequence instanceof Long ? (int) (long) (Long) sequence : 0,
-          (Long) formId,
-          v.path("disabled").asBoolean(false),
-          v.path("deleted").asBoolean(false));
-    }
-
-    private List<JsonNode> listAll(String studyKey, Table table) {
+    private List<JsonNode> listAll(String studyKey, Table table) throws IOException {
       List<JsonNode> items = new ArrayList<>();
       iterate(studyKey, table).forEachRemaining(items::add);
       return items;
     }
 
-    private Iterator<JsonNode> iterate(String studyKey, Table table) {
-      try {
-        return requireNonNull(api, "api").listAll(studyKey, table.resource(), null);
-      } catch (IOException e) {
-        throw new IllegalStateException(
-            "Reading " + table.resource() + " of study " + studyKey + " failed: " + e.getMessage(),
-            e);
-      }
+    /** The client's errors already name the study, resource and page. */
+    private Iterator<JsonNode> iterate(String studyKey, Table table) throws IOException {
+      return requireNonNull(api, "api").listAll(studyKey, table.resource(), null);
     }
   }
 }

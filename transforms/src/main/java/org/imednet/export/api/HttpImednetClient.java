@@ -22,6 +22,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +63,12 @@ public final class HttpImednetClient implements ImednetApi {
   private static final String API_PREFIX = "/api/v1/edc/studies";
   private static final int MAX_ERROR_TEXT = 300;
 
+  /**
+   * One JDK client (connection pool and selector thread) per connect timeout for the whole JVM: a
+   * worker runs many DoFn instances, and each would otherwise open its own pool.
+   */
+  private static final ConcurrentMap<Duration, HttpClient> SHARED_HTTP = new ConcurrentHashMap<>();
+
   private final ApiConfig config;
   private final HttpClient http;
   private final Sleeper sleeper;
@@ -76,16 +84,20 @@ public final class HttpImednetClient implements ImednetApi {
     this.clock = clock;
     this.gate = RequestGate.forConfig(config);
     this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(config.requestTimeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+        SHARED_HTTP.computeIfAbsent(config.requestTimeout(), HttpImednetClient::newHttpClient);
     this.retryPolicy =
         RetryPolicy.builder()
             .handle(TransientFailure.class)
             .withMaxRetries(config.maxRetries())
             .withDelayFn(ctx -> delayBefore(ctx.getAttemptCount(), ctx.getLastException()))
             .build();
+  }
+
+  private static HttpClient newHttpClient(Duration connectTimeout) {
+    return HttpClient.newBuilder()
+        .connectTimeout(connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .build();
   }
 
   public static HttpImednetClient create(ApiConfig config) {
@@ -167,8 +179,8 @@ public final class HttpImednetClient implements ImednetApi {
 
   @Override
   public void close() {
-    // The JDK 17 HttpClient has no close(); its threads end when it is unreachable. The gate is
-    // shared by every client of this JVM and stays.
+    // The JDK client and the gate are shared by every client of this JVM and stay; nothing is
+    // held per instance.
   }
 
   @Override

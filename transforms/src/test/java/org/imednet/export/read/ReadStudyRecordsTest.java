@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,7 +22,11 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
@@ -30,9 +35,13 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.imednet.export.api.ApiConfig;
+import org.imednet.export.api.ApiPage;
 import org.imednet.export.api.HttpImednetClient;
+import org.imednet.export.api.ImednetApi;
 import org.imednet.export.api.ImednetApiFactory;
+import org.imednet.export.api.PageQuery;
 import org.imednet.export.api.Secret;
+import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.model.RecordPage;
 import org.imednet.export.model.VariableInfo;
 import org.imednet.export.testdata.SampleStudies;
@@ -367,6 +376,117 @@ class ReadStudyRecordsTest {
               return null;
             });
     p.run().waitUntilFinish();
+  }
+
+  /** A server that ignores some terms of the records filter; keeps the others. */
+  static final class IgnoringFilterTerm implements ImednetApi {
+    private final ImednetApi delegate;
+    private final String termRegex;
+
+    IgnoringFilterTerm(ImednetApi delegate, String termRegex) {
+      this.delegate = delegate;
+      this.termRegex = termRegex;
+    }
+
+    @Override
+    public ApiPage getPage(String studyKey, String resource, PageQuery q) throws IOException {
+      if ("records".equals(resource) && q.filter() != null) {
+        String f = q.filter().replaceAll(termRegex, "").replaceAll("^;|;$", "").replace(";;", ";");
+        q = new PageQuery(q.page(), q.size(), q.sort(), f.isEmpty() ? null : f, null);
+      }
+      return delegate.getPage(studyKey, resource, q);
+    }
+
+    @Override
+    public Iterator<JsonNode> listAll(String studyKey, String resource, String filter)
+        throws IOException {
+      return delegate.listAll(studyKey, resource, filter);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+
+  private static long counter(PipelineResult result, String namespace, String name) {
+    long sum = 0;
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(namespace, name))
+                    .build())
+            .getCounters()) {
+      sum += c.getCommitted();
+    }
+    return sum;
+  }
+
+  @Test
+  void recordsOfOtherFormsFromAServerIgnoringFormIdAreNotExportedAndAreCounted() throws Exception {
+    start(FaultPlan.none());
+    Pipeline p = pipeline();
+    PCollection<RecordPage> pages =
+        p.apply(
+            ReadStudyRecords.create()
+                .withApiConfig(config(50))
+                .withStudies(List.of("CARDIO01"))
+                .withForms(Set.of("VS"))
+                .withApiFactory(
+                    c -> new IgnoringFilterTerm(HttpImednetClient.create(c), "formId==\\d+")));
+    PAssert.that(recordKeys(pages)).containsInAnyOrder(expected("CARDIO01", Set.of(3101L)));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    String ns = ExportMetrics.NAMESPACE;
+    assertEquals(191 - 75, counter(result, "org.imednet.export.read", "recordsOfOtherForm"));
+    assertEquals(
+        75,
+        counter(
+            result,
+            ns,
+            ExportMetrics.name(ExportMetrics.Metric.RECORDS_FETCHED, "CARDIO01", "VS")));
+    assertEquals(
+        4,
+        counter(
+            result, ns, ExportMetrics.name(ExportMetrics.Metric.PAGES_FETCHED, "CARDIO01", "VS")));
+    // What the server claimed for the form, which here is the whole study.
+    assertEquals(
+        191,
+        counter(
+            result,
+            ns,
+            ExportMetrics.name(ExportMetrics.Metric.API_TOTAL_ELEMENTS, "CARDIO01", "VS")));
+  }
+
+  @Test
+  void aServerIgnoringTheKeysetBoundFailsInsteadOfRepeatingRecords() throws Exception {
+    start(FaultPlan.none());
+    Pipeline p = pipeline();
+    p.apply(
+        ReadStudyRecords.create()
+            .withApiConfig(config(10))
+            .withStudies(List.of("CARDIO01"))
+            .withForms(Set.of("VS"))
+            .withApiFactory(
+                c -> new IgnoringFilterTerm(HttpImednetClient.create(c), "recordId>\\d+")));
+    Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
+    List<Long> vs =
+        expected("CARDIO01", Set.of(3101L)).stream()
+            .map(k -> Long.parseLong(k.substring(k.lastIndexOf('/') + 1)))
+            .sorted()
+            .collect(Collectors.toList());
+    String chain = causeChain(e);
+    assertTrue(
+        chain.contains(
+            "Study 'CARDIO01' form VS, records formId==3101;recordId>"
+                + vs.get(9)
+                + " page 2: recordId "
+                + vs.get(0)
+                + " does not ascend past "
+                + vs.get(9)),
+        chain);
   }
 
   @Test

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -24,8 +23,8 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.imednet.export.api.ApiConfig;
-import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
+import org.imednet.export.api.ImednetApiFactory;
 import org.imednet.export.flatten.FormSchema;
 import org.imednet.export.model.FormContext;
 import org.imednet.export.model.FormInfo;
@@ -80,14 +79,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
   /** The default and largest number of rows per batch. */
   public static final int DEFAULT_BATCH_SIZE = 1000;
 
-  /** Creates the API client on each worker; lets tests use a fake or the local emulator. */
-  @FunctionalInterface
-  public interface ApiFactory extends Serializable {
-    ImednetApi create();
-  }
-
-  private final @Nullable ApiFactory apiFactory;
-  private final @Nullable String apiDescription;
+  private final @Nullable ApiConfig apiConfig;
+  private final ImednetApiFactory apiFactory;
   private final @Nullable List<String> studies;
   private final Set<String> forms;
   private final Set<String> variables;
@@ -95,15 +88,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
   private final int batchSize;
 
   private ReadStudyMetadata(
-      @Nullable ApiFactory apiFactory,
-      @Nullable String apiDescription,
+      @Nullable ApiConfig apiConfig,
+      ImednetApiFactory apiFactory,
       @Nullable List<String> studies,
       Set<String> forms,
       Set<String> variables,
       boolean useLabels,
       int batchSize) {
+    this.apiConfig = apiConfig;
     this.apiFactory = apiFactory;
-    this.apiDescription = apiDescription;
     this.studies = studies;
     this.forms = forms;
     this.variables = variables;
@@ -113,30 +106,25 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
 
   /** All forms and variables, variable names as column names, batches of 1000 rows. */
   public static ReadStudyMetadata create() {
-    return new ReadStudyMetadata(null, null, null, Set.of(), Set.of(), false, DEFAULT_BATCH_SIZE);
+    return new ReadStudyMetadata(
+        null, ImednetApiFactory.HTTP, null, Set.of(), Set.of(), false, DEFAULT_BATCH_SIZE);
+  }
+
+  /** Required: where the API is and how to authenticate. */
+  public ReadStudyMetadata withApiConfig(ApiConfig config) {
+    requireNonNull(config, "withApiConfig() needs a config");
+    return new ReadStudyMetadata(
+        config, apiFactory, studies, forms, variables, useLabels, batchSize);
   }
 
   /**
-   * Reads through {@link HttpImednetClient} with this configuration. Required (or {@link
-   * #withApiFactory}).
+   * The client each worker creates from the config in {@code @Setup}, e.g. a fake in tests. Default
+   * {@link ImednetApiFactory#HTTP}.
    */
-  public ReadStudyMetadata withApiConfig(ApiConfig config) {
-    requireNonNull(config, "config");
+  public ReadStudyMetadata withApiFactory(ImednetApiFactory factory) {
+    requireNonNull(factory, "withApiFactory() needs a factory");
     return new ReadStudyMetadata(
-        new HttpApiFactory(config),
-        config.baseUrl(),
-        studies,
-        forms,
-        variables,
-        useLabels,
-        batchSize);
-  }
-
-  /** Reads through clients made by {@code factory}, e.g. a fake in tests. */
-  public ReadStudyMetadata withApiFactory(ApiFactory factory) {
-    requireNonNull(factory, "factory");
-    return new ReadStudyMetadata(
-        factory, factory.getClass().getName(), studies, forms, variables, useLabels, batchSize);
+        apiConfig, factory, studies, forms, variables, useLabels, batchSize);
   }
 
   /** The studies to read when applied to the pipeline; required unless {@link #readAll} is used. */
@@ -151,8 +139,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       }
     }
     return new ReadStudyMetadata(
+        apiConfig,
         apiFactory,
-        apiDescription,
         List.copyOf(new LinkedHashSet<>(studyKeys)),
         forms,
         variables,
@@ -163,25 +151,13 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
   /** Form keys or numeric form ids to describe; empty (the default) means all forms. */
   public ReadStudyMetadata withForms(Collection<String> formKeysOrIds) {
     return new ReadStudyMetadata(
-        apiFactory,
-        apiDescription,
-        studies,
-        Set.copyOf(formKeysOrIds),
-        variables,
-        useLabels,
-        batchSize);
+        apiConfig, apiFactory, studies, Set.copyOf(formKeysOrIds), variables, useLabels, batchSize);
   }
 
   /** Variable names (exact) to describe; empty (the default) means all variables. */
   public ReadStudyMetadata withVariables(Collection<String> variableNames) {
     return new ReadStudyMetadata(
-        apiFactory,
-        apiDescription,
-        studies,
-        forms,
-        Set.copyOf(variableNames),
-        useLabels,
-        batchSize);
+        apiConfig, apiFactory, studies, forms, Set.copyOf(variableNames), useLabels, batchSize);
   }
 
   /**
@@ -189,7 +165,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
    */
   public ReadStudyMetadata withUseLabels(boolean useLabels) {
     return new ReadStudyMetadata(
-        apiFactory, apiDescription, studies, forms, variables, useLabels, batchSize);
+        apiConfig, apiFactory, studies, forms, variables, useLabels, batchSize);
   }
 
   /** Rows per batch, 1..1000 (default 1000). */
@@ -198,7 +174,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       throw new IllegalArgumentException("batchSize must be 1..1000, was " + batchSize);
     }
     return new ReadStudyMetadata(
-        apiFactory, apiDescription, studies, forms, variables, useLabels, batchSize);
+        apiConfig, apiFactory, studies, forms, variables, useLabels, batchSize);
   }
 
   /** The same read for the study keys of a {@code PCollection<String>}. */
@@ -221,7 +197,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .addIfNotNull(DisplayData.item("api", apiDescription))
+        .addIfNotNull(DisplayData.item("baseUrl", apiConfig == null ? null : apiConfig.baseUrl()))
         .add(DisplayData.item("useLabels", useLabels))
         .add(DisplayData.item("batchSize", batchSize));
     if (studies != null) {
@@ -240,8 +216,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
 
     @Override
     public PCollection<RowBatch> expand(PCollection<String> studyKeys) {
-      if (spec.apiFactory == null) {
-        throw new IllegalArgumentException("withApiConfig() (or withApiFactory()) is required");
+      if (spec.apiConfig == null) {
+        throw new IllegalArgumentException("withApiConfig() is required");
       }
       return studyKeys
           .apply("SpreadStudies", Reshuffle.viaRandomKey())
@@ -249,7 +225,12 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
               "ReadMetadata",
               ParDo.of(
                   new ReadStudyMetadataFn(
-                      spec.apiFactory, spec.forms, spec.variables, spec.useLabels, spec.batchSize)))
+                      spec.apiConfig,
+                      spec.apiFactory,
+                      spec.forms,
+                      spec.variables,
+                      spec.useLabels,
+                      spec.batchSize)))
           .setCoder(RowBatchCoder.of());
     }
 
@@ -260,25 +241,12 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
     }
   }
 
-  private static final class HttpApiFactory implements ApiFactory {
-    private static final long serialVersionUID = 1L;
-    private final ApiConfig config;
-
-    HttpApiFactory(ApiConfig config) {
-      this.config = config;
-    }
-
-    @Override
-    public ImednetApi create() {
-      return HttpImednetClient.create(config);
-    }
-  }
-
   /** Reads every metadata resource of one study and emits its tables in batches. */
   static final class ReadStudyMetadataFn extends DoFn<String, RowBatch> {
     private static final long serialVersionUID = 1L;
 
-    private final ApiFactory apiFactory;
+    private final ApiConfig apiConfig;
+    private final ImednetApiFactory apiFactory;
     private final Set<String> forms;
     private final Set<String> variables;
     private final boolean useLabels;
@@ -286,11 +254,13 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
     private transient @Nullable ImednetApi api;
 
     ReadStudyMetadataFn(
-        ApiFactory apiFactory,
+        ApiConfig apiConfig,
+        ImednetApiFactory apiFactory,
         Set<String> forms,
         Set<String> variables,
         boolean useLabels,
         int batchSize) {
+      this.apiConfig = apiConfig;
       this.apiFactory = apiFactory;
       this.forms = forms;
       this.variables = variables;
@@ -300,7 +270,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
 
     @Setup
     public void setup() {
-      api = apiFactory.create();
+      api = apiFactory.create(apiConfig);
     }
 
     @Teardown

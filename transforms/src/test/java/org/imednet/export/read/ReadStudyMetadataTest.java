@@ -19,9 +19,11 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
+import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.ApiPage;
 import org.imednet.export.api.ImednetApi;
 import org.imednet.export.api.PageQuery;
+import org.imednet.export.api.Secret;
 import org.imednet.export.flatten.FormSchema;
 import org.imednet.export.rows.Column;
 import org.imednet.export.rows.ColumnType;
@@ -98,6 +100,13 @@ class ReadStudyMetadataTest {
     @Override
     public void close() {}
   }
+
+  private static final ApiConfig FAKE_CONFIG =
+      ApiConfig.builder()
+          .baseUrl("http://127.0.0.1:9")
+          .apiKey(Secret.of("k"))
+          .securityKey(Secret.of("s"))
+          .build();
 
   private static Pipeline pipeline() {
     return Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
@@ -450,7 +459,10 @@ class ReadStudyMetadataTest {
     Pipeline p = pipeline();
     PCollection<RowBatch> out =
         p.apply(
-            ReadStudyMetadata.create().withApiFactory(FakeApi::new).withStudies(List.of("META01")));
+            ReadStudyMetadata.create()
+                .withApiConfig(FAKE_CONFIG)
+                .withApiFactory(c -> new FakeApi())
+                .withStudies(List.of("META01")));
     PAssert.that(out).containsInAnyOrder(expected(false, 1000));
     p.run().waitUntilFinish();
   }
@@ -462,7 +474,8 @@ class ReadStudyMetadataTest {
         p.apply(Create.of(List.of("META01")))
             .apply(
                 ReadStudyMetadata.create()
-                    .withApiFactory(FakeApi::new)
+                    .withApiConfig(FAKE_CONFIG)
+                    .withApiFactory(c -> new FakeApi())
                     .withUseLabels(true)
                     .withBatchSize(3)
                     .readAll());
@@ -500,7 +513,8 @@ class ReadStudyMetadataTest {
     PCollection<RowBatch> out =
         p.apply(
             ReadStudyMetadata.create()
-                .withApiFactory(FakeApi::new)
+                .withApiConfig(FAKE_CONFIG)
+                .withApiFactory(c -> new FakeApi())
                 .withStudies(List.of("META01"))
                 .withForms(List.of("3102"))
                 .withVariables(List.of("AETERM", "SYSBP")));
@@ -514,7 +528,8 @@ class ReadStudyMetadataTest {
     PCollection<RowBatch> out =
         p.apply(
             ReadStudyMetadata.create()
-                .withApiFactory(FakeApi::new)
+                .withApiConfig(FAKE_CONFIG)
+                .withApiFactory(c -> new FakeApi())
                 .withStudies(List.of("META01"))
                 .withVariables(List.of("AETERM")));
     PAssert.that(out).containsInAnyOrder(expectedOnlyAe());
@@ -527,10 +542,10 @@ class ReadStudyMetadataTest {
         "withStudies() is required (or apply readAll() to a PCollection of study keys)",
         assertThrows(
                 IllegalArgumentException.class,
-                () -> pipeline().apply(ReadStudyMetadata.create().withApiFactory(FakeApi::new)))
+                () -> pipeline().apply(ReadStudyMetadata.create().withApiConfig(FAKE_CONFIG)))
             .getMessage());
     assertEquals(
-        "withApiConfig() (or withApiFactory()) is required",
+        "withApiConfig() is required",
         assertThrows(
                 IllegalArgumentException.class,
                 () -> pipeline().apply(ReadStudyMetadata.create().withStudies(List.of("A"))))

@@ -38,6 +38,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.imednet.export.testdata.generator.SyntheticStudyData;
+import org.imednet.export.testdata.generator.SyntheticStudySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -968,7 +970,9 @@ public final class ImednetEmulator implements AutoCloseable {
         case "--data":
           b.data(FolderStudyData.load(Paths.get(value)));
           break;
-          // SYNTHETIC_PLACEHOLDER
+        case "--synthetic":
+          b.data(new SyntheticStudyData(SyntheticStudySpec.parse(value)));
+          break;
         case "--port":
           b.port(Integer.parseInt(value));
           break;

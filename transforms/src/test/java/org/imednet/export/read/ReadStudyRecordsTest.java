@@ -32,6 +32,7 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.imednet.export.api.ApiConfig;
@@ -544,6 +545,31 @@ class ReadStudyRecordsTest {
     assertFalse(chain.contains(API_KEY) || chain.contains(SECURITY_KEY), chain);
     long failed = emulator.requests().stream().filter(r -> r.status() == 500).count();
     assertTrue(failed >= 4 && failed % 4 == 0, "whole attempts per bundle try: " + failed);
+  }
+
+  @Test
+  void displayDataShowsTheSelectionButNeverTheKeys() {
+    ApiConfig c =
+        ApiConfig.builder()
+            .baseUrl("http://127.0.0.1:9/api")
+            .apiKey(Secret.of(API_KEY))
+            .securityKey(Secret.of(SECURITY_KEY))
+            .build();
+    DisplayData data =
+        DisplayData.from(
+            ReadStudyRecords.create()
+                .withApiConfig(c)
+                .withStudies(List.of("CARDIO01"))
+                .withForms(Set.of("VS", "3103"))
+                .withRecordsPerRange(1234));
+    Map<String, String> items = new HashMap<>();
+    data.items().forEach(i -> items.put(i.getKey(), String.valueOf(i.getValue())));
+    assertEquals("http://127.0.0.1:9", items.get("baseUrl"));
+    assertEquals("[3103, VS]", items.get("forms"));
+    assertEquals("all", items.get("variables"));
+    assertEquals("1234", items.get("recordsPerRange"));
+    assertEquals("[CARDIO01]", items.get("studies"));
+    assertFalse(data.toString().contains(API_KEY) || data.toString().contains(SECURITY_KEY));
   }
 
   @Test

@@ -150,6 +150,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
           });
   private final Map<SnowflakeFaults.Rule, AtomicInteger> ruleCounts = new ConcurrentHashMap<>();
   private final AtomicLong sessionIds = new AtomicLong(1000);
+  private final AtomicInteger faultsFired = new AtomicInteger();
 
   private Backend backend;
   private HttpServer server;
@@ -270,6 +271,11 @@ public final class SnowflakeEmulator implements AutoCloseable {
     }
   }
 
+  /** How many injected faults have fired so far, so a test can show its fault happened. */
+  public int faultsFired() {
+    return faultsFired.get();
+  }
+
   /** The SQL texts received so far, in order, secrets masked. */
   public List<String> statements() {
     synchronized (statements) {
@@ -347,7 +353,12 @@ public final class SnowflakeEmulator implements AutoCloseable {
   }
 
   private boolean fires(SnowflakeFaults.Rule rule) {
-    return rule.fires(ruleCounts.computeIfAbsent(rule, r -> new AtomicInteger()).incrementAndGet());
+    boolean fires =
+        rule.fires(ruleCounts.computeIfAbsent(rule, r -> new AtomicInteger()).incrementAndGet());
+    if (fires) {
+      faultsFired.incrementAndGet();
+    }
+    return fires;
   }
 
   private static Map<String, String> params(String rawQuery) {
@@ -557,6 +568,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
       if (!rule.fires(count)) {
         continue;
       }
+      faultsFired.incrementAndGet();
       switch (rule.action) {
         case SQL_ERROR:
           injected =

@@ -1,11 +1,15 @@
 package org.imednet.export.testdata.snowflake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -278,5 +282,115 @@ class SnowflakeEmulatorTest {
       assertEquals("UPLOADED", put.get(0).get(6));
       assertEquals("space_stage/p/x.parquet", rows(st, "LIST @SPACE_STAGE").get(0).get(0));
     }
+  }
+
+  @Test
+  void mergeAndDeleteUsing() throws Exception {
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      st.execute("CREATE OR REPLACE TABLE TGT (ID INT, V VARCHAR)");
+      st.execute("CREATE OR REPLACE TABLE SRC (ID INT, V VARCHAR)");
+      st.executeUpdate("INSERT INTO TGT VALUES (1, 'a'), (2, 'b')");
+      st.executeUpdate("INSERT INTO SRC VALUES (2, 'B'), (3, 'C')");
+      String merge =
+          "MERGE INTO TGT t USING SRC s ON t.ID = s.ID"
+              + " WHEN MATCHED THEN UPDATE SET V = s.V"
+              + " WHEN NOT MATCHED THEN INSERT (ID, V) VALUES (s.ID, s.V)";
+      try (ResultSet rs = st.executeQuery(merge)) {
+        assertEquals(List.of("number of rows inserted", "number of rows updated"), labels(rs));
+        assertEquals(List.of(List.of("1", "1")), rows(rs));
+      }
+      // Both source rows now match: an update-only MERGE updates 2 rows.
+      assertEquals(
+          2,
+          st.executeUpdate(
+              merge.replace("WHEN NOT MATCHED THEN INSERT (ID, V) VALUES (s.ID, s.V)", "")));
+      assertEquals(
+          List.of(List.of("1", "a"), List.of("2", "B"), List.of("3", "C")),
+          rows(st, "SELECT ID, V FROM TGT ORDER BY ID"));
+      assertEquals(2, st.executeUpdate("DELETE FROM TGT USING SRC WHERE TGT.ID = SRC.ID"));
+      assertEquals(List.of(List.of("1", "a")), rows(st, "SELECT ID, V FROM TGT ORDER BY ID"));
+    }
+  }
+
+  @Test
+  void transactions() throws Exception {
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      st.execute("CREATE OR REPLACE TABLE TX (ID INT)");
+      c.setAutoCommit(false);
+      st.executeUpdate("INSERT INTO TX VALUES (1)");
+      c.rollback();
+      st.executeUpdate("INSERT INTO TX VALUES (2)");
+      assertEquals(List.of(), emu.query("SELECT ID FROM TESTDB.RAW.TX"));
+      c.commit();
+      c.setAutoCommit(true);
+      st.execute("BEGIN");
+      st.executeUpdate("INSERT INTO TX VALUES (3)");
+      st.execute("ROLLBACK");
+      st.execute("BEGIN TRANSACTION");
+      st.executeUpdate("INSERT INTO TX VALUES (4)");
+      st.execute("COMMIT");
+      assertEquals(
+          List.of(List.of(new BigDecimal("2")), List.of(new BigDecimal("4"))),
+          emu.query("SELECT ID FROM TESTDB.RAW.TX ORDER BY ID"));
+    }
+  }
+
+  @Test
+  void keyPairLogin() throws Exception {
+    KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+    gen.initialize(2048);
+    KeyPair registered = gen.generateKeyPair();
+    KeyPair other = gen.generateKeyPair();
+    try (SnowflakeEmulator keyed =
+        SnowflakeEmulator.builder()
+            .root(tmp.resolve("keyed"))
+            .publicKey(registered.getPublic())
+            .build()
+            .start()) {
+      Properties p = new Properties();
+      p.put("user", "loader");
+      p.put("authenticator", "SNOWFLAKE_JWT");
+      p.put("privateKey", registered.getPrivate());
+      p.put("disablePlatformDetection", "true");
+      try (Connection c = DriverManager.getConnection(keyed.jdbcUrl(), p);
+          Statement st = c.createStatement()) {
+        assertEquals(
+            List.of(List.of("LOADER")),
+            rows(st, "SELECT CURRENT_USER() AS U".replace("CURRENT_USER()", "'LOADER'")));
+      }
+      p.put("privateKey", other.getPrivate());
+      SQLException e =
+          assertThrows(SQLException.class, () -> DriverManager.getConnection(keyed.jdbcUrl(), p));
+      assertEquals(390144, e.getErrorCode());
+      Properties password = props(null, null);
+      SQLException noKey =
+          assertThrows(
+              SQLException.class,
+              () ->
+                  DriverManager.getConnection(
+                      emu.jdbcUrl(), withJwt(password, registered.getPrivate())));
+      assertEquals(390144, noKey.getErrorCode());
+    }
+  }
+
+  private static Properties withJwt(Properties p, java.security.PrivateKey key) {
+    p.remove("password");
+    p.put("authenticator", "SNOWFLAKE_JWT");
+    p.put("privateKey", key);
+    return p;
+  }
+
+  @Test
+  void statementsAreRecordedWithoutSecrets() throws Exception {
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      st.execute("ALTER USER loader SET PASSWORD = 'hunter2'");
+    }
+    List<String> seen = emu.statements();
+    assertTrue(seen.contains("ALTER USER loader SET PASSWORD = '****'"), seen.toString());
+    assertFalse(seen.toString().contains("hunter2"));
+    assertFalse(seen.toString().contains("s3cret"));
   }
 }

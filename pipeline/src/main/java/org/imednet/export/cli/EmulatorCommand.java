@@ -29,7 +29,7 @@ final class EmulatorCommand implements Callable<Integer> {
   long latencyMs;
 
   @Option(names = "--rps", paramLabel = "R", description = "Request budget per second; more get 429 (default: unlimited).", defaultValue = "0")
-  double rps;
+  int rps;
 
   @Override
   public Integer call() throws Exception {

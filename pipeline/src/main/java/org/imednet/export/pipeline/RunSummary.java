@@ -21,10 +21,15 @@ import org.imednet.export.metrics.ExportMetrics.Metric;
  */
 public final class RunSummary {
   private final Map<String, Map<String, Map<Metric, Long>>> byStudyForm;
+  private final Map<Metric, Long> totals;
   private final List<Metric> destinations;
 
-  RunSummary(Map<String, Map<String, Map<Metric, Long>>> byStudyForm, List<Metric> destinations) {
+  RunSummary(
+      Map<String, Map<String, Map<Metric, Long>>> byStudyForm,
+      Map<Metric, Long> totals,
+      List<Metric> destinations) {
     this.byStudyForm = byStudyForm;
+    this.totals = totals;
     this.destinations = destinations;
   }
 
@@ -47,17 +52,22 @@ public final class RunSummary {
   /** Builds a summary from counter values keyed by {@link ExportMetrics} counter name. */
   public static RunSummary fromCounters(Map<String, Long> counters, List<Metric> destinations) {
     Map<String, Map<String, Map<Metric, Long>>> by = new TreeMap<>();
+    Map<Metric, Long> totals = new EnumMap<>(Metric.class);
     counters.forEach(
         (name, value) -> {
           ExportMetrics.Key key = ExportMetrics.parse(name);
-          if (key == null || ExportMetrics.NO_FORM.equals(key.formKey)) {
+          if (key == null) {
+            return;
+          }
+          totals.merge(key.metric, value, Long::sum);
+          if (ExportMetrics.NO_FORM.equals(key.formKey)) {
             return;
           }
           by.computeIfAbsent(key.studyKey, s -> new TreeMap<>())
               .computeIfAbsent(key.formKey, f -> new EnumMap<>(Metric.class))
               .merge(key.metric, value, Long::sum);
         });
-    return new RunSummary(by, destinations);
+    return new RunSummary(by, totals, destinations);
   }
 
   static Map<String, Long> readCounters(MetricResults metrics) {
@@ -120,14 +130,9 @@ public final class RunSummary {
     return out;
   }
 
+  /** The sum of a counter over the whole run, study-level counters included. */
   public long total(Metric metric) {
-    long sum = 0;
-    for (Map<String, Map<Metric, Long>> forms : byStudyForm.values()) {
-      for (Map<Metric, Long> m : forms.values()) {
-        sum += m.getOrDefault(metric, 0L);
-      }
-    }
-    return sum;
+    return totals.getOrDefault(metric, 0L);
   }
 
   /** Prints the per-study/form table. */
@@ -173,6 +178,12 @@ public final class RunSummary {
     for (List<String> r : rows) {
       out.println(format(r, widths));
     }
+    out.printf(
+        Locale.ROOT,
+        "%d records fetched in %d pages; %d API requests retried (429/5xx/I/O)%n",
+        total(Metric.RECORDS_FETCHED),
+        total(Metric.PAGES_FETCHED),
+        total(Metric.REQUESTS_RETRIED));
   }
 
   private static String label(Metric d) {

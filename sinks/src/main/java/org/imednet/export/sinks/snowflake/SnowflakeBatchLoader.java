@@ -246,13 +246,19 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
               SnowflakeSql.copyInto(
                   staging, settings.stage(), batch.stageFile, options.forceReload()));
       if (copy.files == 0) {
-        throw new SQLException(
-            "COPY found no file at "
-                + SnowflakeSql.stageRef(settings.stage())
-                + "/"
-                + batch.stageFile
-                + "; it was removed from the stage after PUT. Re-run to stage it again",
-            NOT_RETRYABLE_STATE);
+        // A fresh staging table has no load history, so "0 files processed" means either the
+        // file is gone from the stage, or this is a re-execution of a COPY that already ran (a
+        // driver retry after a lost answer): then the staging table holds the rows.
+        copy.rowsLoaded = countRows(conn, staging);
+        if (copy.rowsLoaded == 0) {
+          throw new SQLException(
+              "COPY found no file at "
+                  + SnowflakeSql.stageRef(settings.stage())
+                  + "/"
+                  + batch.stageFile
+                  + "; it was removed from the stage after PUT. Re-run to stage it again",
+              NOT_RETRYABLE_STATE);
+        }
       }
       if (copy.rowsLoaded != batch.rowCount) {
         throw new SQLException(
@@ -311,6 +317,36 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
   }
 
   private void put(Connection conn, Path local, String folder) throws SQLException {
+    if (!local.toAbsolutePath().toString().contains("'")) {
+      putFile(conn, local, folder);
+      return;
+    }
+    // The driver reads PUT's file path up to the next quote, escaped or not, so a path with a
+    // quote cannot be written in PUT: upload a copy from a quote-free temporary directory.
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("imednet-put-");
+      if (dir.toString().contains("'")) {
+        throw new SQLException(
+            "Cannot PUT "
+                + local
+                + ": the Snowflake driver cannot read paths with a quote,"
+                + " and the temporary directory has one too",
+            NOT_RETRYABLE_STATE);
+      }
+      Path copy = dir.resolve(local.getFileName().toString());
+      Files.copy(local, copy);
+      putFile(conn, copy, folder);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot copy " + local + " for PUT", e);
+    } finally {
+      if (dir != null) {
+        deleteRecursively(dir);
+      }
+    }
+  }
+
+  private void putFile(Connection conn, Path local, String folder) throws SQLException {
     String sql = SnowflakeSql.put(local.toAbsolutePath().toString(), settings.stage(), folder);
     try (Statement st = conn.createStatement();
         ResultSet rs = st.executeQuery(sql)) {
@@ -344,6 +380,14 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  private static long countRows(Connection conn, String table) throws SQLException {
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + table)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   private void removeStaged(StagedBatch batch) {

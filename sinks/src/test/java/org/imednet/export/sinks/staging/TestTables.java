@@ -152,6 +152,24 @@ public final class TestTables {
     return query("jdbc:duckdb:", sql);
   }
 
+  /** Passes batches through, failing deterministically on the batch of the given table key. */
+  public static final class FailOnTable
+      extends org.apache.beam.sdk.transforms.SimpleFunction<RowBatch, RowBatch> {
+    private final String tableKey;
+
+    public FailOnTable(String tableKey) {
+      this.tableKey = tableKey;
+    }
+
+    @Override
+    public RowBatch apply(RowBatch b) {
+      if (b.schema().tableKey().equals(tableKey)) {
+        throw new IllegalStateException("injected failure at " + tableKey);
+      }
+      return b;
+    }
+  }
+
   public static String sqlString(Object path) {
     return "'" + path.toString().replace("'", "''") + "'";
   }

@@ -1,0 +1,199 @@
+package org.imednet.export.sinks.duckdb;
+
+import static org.imednet.export.sinks.duckdb.DuckDbTableNames.literal;
+import static org.imednet.export.sinks.duckdb.DuckDbTableNames.quote;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.KV;
+import org.imednet.export.metrics.ExportMetrics;
+import org.imednet.export.metrics.ExportMetrics.Metric;
+import org.imednet.export.rows.TableSchema;
+import org.imednet.export.sinks.staging.StagedFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads every staged file of a run into the DuckDB file in one transaction. Runs once per run: its
+ * input is a GroupByKey on a single key, so on Flink or Dataflow it executes on one worker, which
+ * must see the staging folder and the DuckDB file (a local or shared file system).
+ *
+ * <p>The connection is opened here rather than in {@code @Setup}: DuckDB allows one writer per
+ * file, and holding the file for the lifetime of a worker would lock out every other process.
+ */
+final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String> {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(CommitDuckDbFn.class);
+
+  private final String dbFile;
+  private final String runDir;
+  private final @Nullable String singleTable;
+  private final String memoryLimit;
+
+  CommitDuckDbFn(String dbFile, String runDir, @Nullable String singleTable, String memoryLimit) {
+    this.dbFile = dbFile;
+    this.runDir = runDir;
+    this.singleTable = singleTable;
+    this.memoryLimit = memoryLimit;
+  }
+
+  @ProcessElement
+  public void processElement(
+      @Element KV<Integer, Iterable<StagedFile>> staged, OutputReceiver<String> out)
+      throws IOException, SQLException {
+    // table name -> files, in a stable order; metadata tables also remember their studies.
+    Map<String, List<StagedFile>> dataTables = new TreeMap<>();
+    Map<String, List<StagedFile>> metadataTables = new TreeMap<>();
+    SortedSet<String> formKeys = new TreeSet<>();
+    List<StagedFile> formFiles = new ArrayList<>();
+    for (StagedFile f : staged.getValue()) {
+      if (f.kind() == TableSchema.Kind.FORM) {
+        formKeys.add(f.tableKey());
+        formFiles.add(f);
+      } else {
+        metadataTables
+            .computeIfAbsent(DuckDbTableNames.metadataTable(f.tableKey()), k -> new ArrayList<>())
+            .add(f);
+      }
+    }
+    Map<String, String> formTables =
+        singleTable == null
+            ? DuckDbTableNames.formTables(formKeys, metadataTables.keySet())
+            : Map.of();
+    for (StagedFile f : formFiles) {
+      String table = singleTable != null ? singleTable : formTables.get(f.tableKey());
+      dataTables.computeIfAbsent(table, k -> new ArrayList<>()).add(f);
+    }
+
+    Path db = Path.of(dbFile);
+    Files.createDirectories(db.getParent());
+    try (Connection connection = DriverManager.getConnection("jdbc:duckdb:" + db);
+        Statement st = connection.createStatement()) {
+      // Spill to the staging folder instead of growing the worker's memory with the data.
+      st.execute("SET memory_limit = " + literal(memoryLimit));
+      st.execute("SET temp_directory = " + literal(Path.of(runDir, "duckdb-tmp").toString()));
+      st.execute("SET preserve_insertion_order = false");
+      connection.setAutoCommit(false);
+      try {
+        for (Map.Entry<String, List<StagedFile>> t : dataTables.entrySet()) {
+          st.execute(
+              "CREATE OR REPLACE TABLE "
+                  + quote(t.getKey())
+                  + " AS SELECT * FROM "
+                  + readParquet(t.getValue()));
+        }
+        for (Map.Entry<String, List<StagedFile>> t : metadataTables.entrySet()) {
+          replaceStudies(connection, st, t.getKey(), t.getValue());
+        }
+        connection.commit();
+      } catch (SQLException e) {
+        connection.rollback();
+        throw new SQLException(
+            "Loading "
+                + (dataTables.size() + metadataTables.size())
+                + " tables into "
+                + db
+                + " failed and was rolled back; the file is unchanged: "
+                + e.getMessage(),
+            e);
+      }
+    }
+
+    for (StagedFile f : formFiles) {
+      ExportMetrics.counter(Metric.ROWS_WRITTEN_DUCKDB, f.studyKey(), f.tableKey())
+          .inc(f.rowCount());
+    }
+    deleteTree(Path.of(runDir));
+    try {
+      Files.deleteIfExists(Path.of(runDir).getParent());
+    } catch (java.nio.file.DirectoryNotEmptyException e) {
+      // Another run's staging (concurrent or failed) is still there; it is not ours to remove.
+    }
+    LOG.info(
+        "Loaded {} data and {} metadata tables into {}",
+        dataTables.size(),
+        metadataTables.size(),
+        db);
+    dataTables.keySet().forEach(out::output);
+    metadataTables.keySet().forEach(out::output);
+  }
+
+  /** Replaces the rows of the exported studies in a metadata table, keeping other studies'. */
+  private static void replaceStudies(
+      Connection connection, Statement st, String table, List<StagedFile> files)
+      throws SQLException {
+    if (!tableExists(connection, table)) {
+      st.execute("CREATE TABLE " + quote(table) + " AS SELECT * FROM " + readParquet(files));
+      return;
+    }
+    String studies =
+        files.stream()
+            .map(StagedFile::studyKey)
+            .distinct()
+            .sorted()
+            .map(DuckDbTableNames::literal)
+            .collect(Collectors.joining(", "));
+    // Rebuilt rather than DELETE + INSERT so that new columns of this export are added too.
+    st.execute(
+        "CREATE OR REPLACE TABLE "
+            + quote(table)
+            + " AS SELECT * FROM "
+            + quote(table)
+            + " WHERE study_key NOT IN ("
+            + studies
+            + ") UNION ALL BY NAME SELECT * FROM "
+            + readParquet(files));
+  }
+
+  private static boolean tableExists(Connection connection, String table) throws SQLException {
+    try (java.sql.PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+                + " AND lower(table_name) = lower(?)")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) > 0;
+      }
+    }
+  }
+
+  private static String readParquet(List<StagedFile> files) {
+    return "read_parquet(["
+        + files.stream()
+            .map(StagedFile::path)
+            .sorted()
+            .map(DuckDbTableNames::literal)
+            .collect(Collectors.joining(", "))
+        + "], union_by_name = true)";
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      List<Path> paths = walk.sorted(Comparator.reverseOrder()).collect(Collectors.toList());
+      for (Path p : paths) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -321,7 +321,7 @@ final class Backend implements AutoCloseable {
             || typeId == Result.UPDATE
             || typeId == Result.DELETE
             || typeId == Result.MERGE;
-    String duckSql = text.toDuckDb();
+    String duckSql = text.toDuckDb(s.database);
     boolean merge = typeId == Result.MERGE;
     if (merge && !text.containsWord("RETURNING")) {
       duckSql = duckSql.replaceFirst("[\\s;]*$", "") + " RETURNING merge_action";

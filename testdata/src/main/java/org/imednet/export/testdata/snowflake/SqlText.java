@@ -174,6 +174,14 @@ final class SqlText {
 
   /** The same statement in DuckDB's dialect. */
   String toDuckDb() {
+    return toDuckDb(null);
+  }
+
+  /**
+   * The same statement in DuckDB's dialect; {@code currentDatabase} is the catalog an unqualified
+   * {@code INFORMATION_SCHEMA} refers to.
+   */
+  String toDuckDb(String currentDatabase) {
     String first = firstWord();
     boolean ddl = first.equals("CREATE") || first.equals("ALTER");
     StringBuilder out = new StringBuilder(sql.length() + 16);
@@ -188,6 +196,14 @@ final class SqlText {
         continue;
       }
       sigIndex++;
+      int consumed = informationSchema(sigIndex, currentDatabase, out);
+      if (consumed > 0) {
+        i = skipThrough(i, consumed - 1);
+        sigIndex += consumed - 1;
+        prevPrev = prev;
+        prev = significant.get(sigIndex);
+        continue;
+      }
       switch (t.kind) {
         case STRING:
           out.append(literal(t.value));
@@ -207,15 +223,6 @@ final class SqlText {
           String word = t.value;
           Token next = sigAt(sigIndex + 1);
           Token next2 = sigAt(sigIndex + 2);
-          if (next != null
-              && next.isSymbol(".")
-              && next2 != null
-              && next2.isWord("INFORMATION_SCHEMA")) {
-            // DuckDB has one information_schema over all attached databases.
-            i = skipThrough(i, 1);
-            sigIndex++;
-            break;
-          }
           if (NILADIC.contains(word)
               && next != null
               && next.isSymbol("(")
@@ -254,6 +261,128 @@ final class SqlText {
       prev = significant.get(sigIndex);
     }
     return out.toString();
+  }
+
+  private static final Set<String> NOT_AN_ALIAS =
+      Set.of(
+          "WHERE",
+          "GROUP",
+          "ORDER",
+          "LIMIT",
+          "JOIN",
+          "INNER",
+          "LEFT",
+          "RIGHT",
+          "FULL",
+          "CROSS",
+          "ON",
+          "UNION",
+          "EXCEPT",
+          "INTERSECT",
+          "MINUS",
+          "QUALIFY",
+          "HAVING",
+          "NATURAL",
+          "USING",
+          "WINDOW",
+          "OFFSET",
+          "FETCH");
+
+  private static final String NUMERIC_TYPE =
+      "(data_type LIKE 'DECIMAL%' OR data_type IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT',"
+          + " 'HUGEINT'))";
+
+  /** Snowflake's INFORMATION_SCHEMA views over DuckDB's catalog functions, Snowflake type names. */
+  private static final Map<String, String> VIEWS =
+      Map.of(
+          "COLUMNS",
+          "SELECT database_name AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA,"
+              + " table_name AS TABLE_NAME, column_name AS COLUMN_NAME,"
+              + " column_index AS ORDINAL_POSITION, column_default AS COLUMN_DEFAULT,"
+              + " CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS IS_NULLABLE,"
+              + " CASE WHEN "
+              + NUMERIC_TYPE
+              + " THEN 'NUMBER'"
+              + " WHEN data_type IN ('DOUBLE', 'FLOAT') THEN 'FLOAT'"
+              + " WHEN data_type = 'VARCHAR' THEN 'TEXT'"
+              + " WHEN data_type = 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP_LTZ'"
+              + " WHEN data_type LIKE 'TIMESTAMP%' THEN 'TIMESTAMP_NTZ'"
+              + " WHEN data_type = 'JSON' THEN 'VARIANT'"
+              + " WHEN data_type = 'BLOB' THEN 'BINARY'"
+              + " ELSE data_type END AS DATA_TYPE,"
+              + " CASE WHEN data_type = 'VARCHAR' THEN 16777216 END AS CHARACTER_MAXIMUM_LENGTH,"
+              + " CASE WHEN data_type LIKE 'DECIMAL%' THEN numeric_precision"
+              + " WHEN "
+              + NUMERIC_TYPE
+              + " THEN 38 END AS NUMERIC_PRECISION,"
+              + " CASE WHEN data_type LIKE 'DECIMAL%' THEN numeric_scale"
+              + " WHEN "
+              + NUMERIC_TYPE
+              + " THEN 0 END AS NUMERIC_SCALE"
+              + " FROM duckdb_columns() WHERE NOT internal AND database_name = ",
+          "TABLES",
+          "SELECT database_name AS TABLE_CATALOG, schema_name AS TABLE_SCHEMA,"
+              + " table_name AS TABLE_NAME, 'BASE TABLE' AS TABLE_TYPE,"
+              + " estimated_size AS ROW_COUNT FROM duckdb_tables() WHERE NOT internal"
+              + " UNION ALL SELECT database_name, schema_name, view_name, 'VIEW', NULL"
+              + " FROM duckdb_views() WHERE NOT internal) WHERE TABLE_CATALOG = ",
+          "SCHEMATA",
+          "SELECT database_name AS CATALOG_NAME, schema_name AS SCHEMA_NAME"
+              + " FROM duckdb_schemas() WHERE NOT internal AND schema_name <> 'main'"
+              + " AND database_name = ");
+
+  /**
+   * Rewrites {@code [db.]INFORMATION_SCHEMA.COLUMNS|TABLES|SCHEMATA} starting at significant token
+   * {@code k} into a subquery; returns the number of tokens consumed, 0 when there is none here.
+   */
+  private int informationSchema(int k, String currentDatabase, StringBuilder out) {
+    Token a = sigAt(k);
+    Token b = sigAt(k + 1);
+    Token c = sigAt(k + 2);
+    String catalog;
+    int viewAt;
+    if (a.isIdentifier()
+        && b != null
+        && b.isSymbol(".")
+        && c != null
+        && c.isWord("INFORMATION_SCHEMA")
+        && sigAt(k + 3) != null
+        && sigAt(k + 3).isSymbol(".")
+        && sigAt(k + 4) != null
+        && sigAt(k + 4).isIdentifier()) {
+      catalog = a.value;
+      viewAt = k + 4;
+    } else if (a.isWord("INFORMATION_SCHEMA")
+        && (k == 0 || !sigAt(k - 1).isSymbol("."))
+        && b != null
+        && b.isSymbol(".")
+        && c != null
+        && c.isIdentifier()) {
+      catalog = currentDatabase;
+      viewAt = k + 2;
+    } else {
+      return 0;
+    }
+    String view = sigAt(viewAt).value;
+    String body = VIEWS.get(view);
+    if (body == null) {
+      // Other views: DuckDB's own information_schema, over all databases.
+      out.append("INFORMATION_SCHEMA.").append(sigAt(viewAt).text);
+      return viewAt - k + 1;
+    }
+    String filter = catalog == null ? "NULL" : literal(catalog);
+    out.append(view.equals("TABLES") ? "(SELECT * FROM (" : "(").append(body).append(filter);
+    out.append(")");
+    Token after = sigAt(viewAt + 1);
+    boolean aliased =
+        after != null
+            && (after.isWord("AS")
+                || after.kind == Kind.QUOTED
+                || (after.kind == Kind.WORD && !NOT_AN_ALIAS.contains(after.value)));
+    if (!aliased) {
+      out.append(" AS ").append(view);
+    }
+    return viewAt - k + 1;
   }
 
   private static boolean isTypePosition(

@@ -105,6 +105,11 @@ class SnowflakeEmulatorTest {
   /** Writes a Parquet file with DuckDB. */
   static Path parquet(String name, String select) throws SQLException {
     Path file = tmp.resolve("local").resolve(name);
+    try {
+      Files.createDirectories(file.getParent());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = c.createStatement()) {
       st.execute("COPY (" + select + ") TO '" + file + "' (FORMAT parquet)");
@@ -392,5 +397,110 @@ class SnowflakeEmulatorTest {
     assertTrue(seen.contains("ALTER USER loader SET PASSWORD = '****'"), seen.toString());
     assertFalse(seen.toString().contains("hunter2"));
     assertFalse(seen.toString().contains("s3cret"));
+  }
+
+  @Test
+  void informationSchemaAndDescribe() throws Exception {
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE OR REPLACE TABLE META (ID NUMBER(10,2), NAME STRING, TS TIMESTAMP_NTZ, F FLOAT)");
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT column_name, data_type, numeric_precision, numeric_scale"
+                  + " FROM TESTDB.INFORMATION_SCHEMA.COLUMNS"
+                  + " WHERE table_schema = 'RAW' AND table_name = 'META' ORDER BY ordinal_position")) {
+        assertEquals(
+            List.of("COLUMN_NAME", "DATA_TYPE", "NUMERIC_PRECISION", "NUMERIC_SCALE"), labels(rs));
+        assertEquals(
+            List.of(
+                List.of("ID", "NUMBER", "10", "2"),
+                Arrays.asList("NAME", "TEXT", null, null),
+                Arrays.asList("TS", "TIMESTAMP_NTZ", null, null),
+                Arrays.asList("F", "FLOAT", null, null)),
+            rows(rs));
+      }
+      assertEquals(
+          List.of(List.of("META")),
+          rows(
+              st,
+              "SELECT t.table_name FROM information_schema.tables t"
+                  + " WHERE t.table_schema = 'RAW' AND t.table_name = 'META'"));
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT ID, NAME AS N FROM META WHERE ID = ?")) {
+        ResultSetMetaData md = ps.getMetaData();
+        assertEquals(2, md.getColumnCount());
+        assertEquals("ID", md.getColumnLabel(1));
+        assertEquals("NUMBER", md.getColumnTypeName(1));
+        assertEquals("N", md.getColumnLabel(2));
+        assertEquals(1, ps.getParameterMetaData().getParameterCount());
+      }
+    }
+  }
+
+  @Test
+  void copyErrorsAbortOrSkipTheFile() throws Exception {
+    Path good = parquet("good.parquet", "SELECT i AS id FROM range(4) t(i)");
+    Path bad = parquet("bad.parquet", "SELECT 'not a number' AS id");
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      st.execute("CREATE OR REPLACE TABLE NUMS (ID NUMBER)");
+      st.execute("CREATE OR REPLACE STAGE ERR_STAGE");
+      st.executeQuery("PUT file://" + bad + " @ERR_STAGE/e/").close();
+      st.executeQuery("PUT file://" + good + " @ERR_STAGE/e/").close();
+      String copy =
+          "COPY INTO NUMS FROM @ERR_STAGE/e/ FILE_FORMAT = (TYPE = PARQUET)"
+              + " MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE";
+      SnowflakeSQLException e =
+          assertThrows(SnowflakeSQLException.class, () -> st.executeUpdate(copy));
+      assertEquals(100038, e.getErrorCode());
+      assertEquals(List.of(List.of(0L)), emu.query("SELECT count(*) FROM TESTDB.RAW.NUMS"));
+      try (ResultSet rs = st.executeQuery(copy + " ON_ERROR = SKIP_FILE")) {
+        List<List<String>> rows = rows(rs);
+        assertEquals(2, rows.size());
+        assertEquals(
+            List.of("err_stage/e/bad.parquet", "LOAD_FAILED", "1", "0"), rows.get(0).subList(0, 4));
+        assertEquals(
+            Arrays.asList(
+                "err_stage/e/good.parquet", "LOADED", "4", "4", "1", "0", null, null, null, null),
+            rows.get(1));
+      }
+      assertEquals(List.of(List.of(4L)), emu.query("SELECT count(*) FROM TESTDB.RAW.NUMS"));
+      // The good file is in the load history now, the failed one is not.
+      SnowflakeSQLException again =
+          assertThrows(SnowflakeSQLException.class, () -> st.executeUpdate(copy));
+      assertEquals(100038, again.getErrorCode());
+    }
+  }
+
+  @Test
+  void writersToOneDatabaseQueueInsteadOfConflicting() throws Exception {
+    try (Connection a = connect("TESTDB", "RAW");
+        Connection b = connect("TESTDB", "RAW");
+        Statement sa = a.createStatement();
+        Statement sb = b.createStatement()) {
+      sa.execute("CREATE OR REPLACE TABLE COUNTER (ID INT, N INT)");
+      sa.executeUpdate("INSERT INTO COUNTER VALUES (1, 0)");
+      sa.execute("BEGIN");
+      sa.executeUpdate("UPDATE COUNTER SET N = N + 1 WHERE ID = 1");
+      java.util.concurrent.CompletableFuture<Integer> second =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return sb.executeUpdate("UPDATE COUNTER SET N = N + 10 WHERE ID = 1");
+                } catch (SQLException e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
+              });
+      // Commit only once the emulator holds the second UPDATE, which must wait for the lock.
+      while (!emu.statements().contains("UPDATE COUNTER SET N = N + 10 WHERE ID = 1")) {
+        Thread.onSpinWait();
+      }
+      assertFalse(second.isDone());
+      sa.execute("COMMIT");
+      assertEquals(1, second.get());
+      assertEquals(
+          List.of(List.of(new BigDecimal("11"))), emu.query("SELECT N FROM TESTDB.RAW.COUNTER"));
+    }
   }
 }

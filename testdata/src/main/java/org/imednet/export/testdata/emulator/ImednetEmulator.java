@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -165,6 +166,8 @@ public final class ImednetEmulator implements AutoCloseable {
   private final LongSupplier ticker;
   private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
 
+  // Exchanges already recorded (HttpExchange attributes are shared per context, not per request).
+  private final Set<HttpExchange> recorded = ConcurrentHashMap.newKeySet();
   private final Object rateLock = new Object();
   private long windowStart = Long.MIN_VALUE;
   private int windowCount;
@@ -286,9 +289,32 @@ public final class ImednetEmulator implements AutoCloseable {
         status = 0;
       }
     } finally {
-      requests.add(new RecordedRequest(method, path, rawQuery, status));
+      record(ex, status);
+      recorded.remove(ex);
       ex.close();
     }
+  }
+
+  /**
+   * Records the request once, before its status line goes out, so a client that has seen a response
+   * always finds its request in {@link #requests()}.
+   */
+  private void record(HttpExchange ex, int status) {
+    if (!recorded.add(ex)) {
+      return;
+    }
+    String rawQuery = ex.getRequestURI().getRawQuery();
+    requests.add(
+        new RecordedRequest(
+            ex.getRequestMethod(),
+            decodePath(ex.getRequestURI().getRawPath()),
+            rawQuery == null ? "" : rawQuery,
+            status));
+  }
+
+  private void sendHeaders(HttpExchange ex, int status, long length) throws IOException {
+    record(ex, status);
+    ex.sendResponseHeaders(status, length);
   }
 
   /** Serves one request; returns the status sent (0 = none). */
@@ -735,11 +761,11 @@ public final class ImednetEmulator implements AutoCloseable {
       writePage(full, method, path, page, null);
       byte[] body = full.toByteArray();
       int half = body.length / 2;
-      ex.sendResponseHeaders(200, half);
+      sendHeaders(ex, 200, half);
       ex.getResponseBody().write(body, 0, half);
       return 200;
     }
-    ex.sendResponseHeaders(200, 0);
+    sendHeaders(ex, 200, 0);
     writePage(ex.getResponseBody(), method, path, page, fault);
     return 200;
   }
@@ -808,7 +834,7 @@ public final class ImednetEmulator implements AutoCloseable {
     }
     byte[] bytes = body.toByteArray();
     ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, bytes.length);
+    sendHeaders(ex, status, bytes.length);
     ex.getResponseBody().write(bytes);
     return status;
   }

@@ -44,6 +44,7 @@ final class BatchContent {
   final List<Object[]> rows;
   final Map<String, Long> rowsByTableKey;
   final String sha256;
+  final TableSchema schema;
 
   private BatchContent(
       String studyKey,
@@ -53,7 +54,8 @@ final class BatchContent {
       List<String> keyColumns,
       List<Object[]> rows,
       Map<String, Long> rowsByTableKey,
-      String sha256) {
+      String sha256,
+      TableSchema schema) {
     this.studyKey = studyKey;
     this.tableKey = tableKey;
     this.targetTable = targetTable;
@@ -62,6 +64,7 @@ final class BatchContent {
     this.rows = rows;
     this.rowsByTableKey = rowsByTableKey;
     this.sha256 = sha256;
+    this.schema = schema;
   }
 
   /**
@@ -129,7 +132,7 @@ final class BatchContent {
         TableSchema.of(study, tableKey, first.kind(), null, columns); // for the canonical encoding
     String sha = sha256(targetTable, RowBatch.of(schema, canonical));
     return new BatchContent(
-        study, tableKey, targetTable, columns, keys, canonical, rowsByTableKey, sha);
+        study, tableKey, targetTable, columns, keys, canonical, rowsByTableKey, sha, schema);
   }
 
   /**
@@ -236,6 +239,11 @@ final class BatchContent {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The canonical rows as one batch of the united schema. */
+  RowBatch asRowBatch() {
+    return RowBatch.of(schema, rows);
   }
 
   int size() {

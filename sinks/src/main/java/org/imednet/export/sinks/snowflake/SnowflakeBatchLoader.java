@@ -26,6 +26,7 @@ import javax.annotation.Nullable;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.rows.RowBatch;
 import org.imednet.export.rows.TableSchema;
+import org.imednet.export.sinks.staging.ParquetBatchFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -546,7 +547,7 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
     Path tmp = dir.resolve(content.sha256 + "." + UUID.randomUUID() + ".tmp");
     try {
       Files.createDirectories(dir);
-      ParquetBatchWriter.write(tmp, content.columns, content.rows);
+      ParquetBatchFile.write(tmp, content.schema, List.of(content.asRowBatch()));
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       deleteQuietly(tmp);

@@ -83,10 +83,26 @@ public final class SyntheticStudyData implements StudyData {
 
   private final SyntheticStudySpec spec;
   private final long subjects;
+  // Names are formatted once: String.format per record and variable would dominate serving time.
+  private final String[] studyKeys;
+  private final String[] formKeys;
+  private final String[] variableNames;
 
   public SyntheticStudyData(SyntheticStudySpec spec) {
     this.spec = spec;
     this.subjects = Math.max(1, Math.min(spec.recordsPerStudy() / 20, 50_000));
+    this.studyKeys = new String[spec.studies() + 1];
+    for (int s = 1; s <= spec.studies(); s++) {
+      studyKeys[s] = studyKey(s);
+    }
+    this.formKeys = new String[spec.formsPerStudy()];
+    for (int f = 0; f < formKeys.length; f++) {
+      formKeys[f] = formKey(f);
+    }
+    this.variableNames = new String[spec.variablesPerForm()];
+    for (int v = 0; v < variableNames.length; v++) {
+      variableNames[v] = variableName(v);
+    }
   }
 
   public SyntheticStudySpec spec() {
@@ -389,8 +405,13 @@ public final class SyntheticStudyData implements StudyData {
     return n;
   }
 
-  private String subjectKey(long k) {
-    return String.format("%03d-%05d", FIRST_SITE_ID + k % SITES, k + 1);
+  private static String subjectKey(long k) {
+    String n = Long.toString(k + 1);
+    StringBuilder b = new StringBuilder(12).append(FIRST_SITE_ID + k % SITES).append('-');
+    for (int pad = n.length(); pad < 5; pad++) {
+      b.append('0');
+    }
+    return b.append(n).toString();
   }
 
   private ObjectNode subject(int study, long k) {
@@ -445,10 +466,10 @@ public final class SyntheticStudyData implements StudyData {
     String dc = timestamp(created);
     String dm = timestamp(modified);
     ObjectNode n = NODES.objectNode();
-    n.put("studyKey", studyKey(study));
+    n.put("studyKey", studyKeys[study]);
     n.put("intervalId", FIRST_INTERVAL_ID + interval);
     n.put("formId", FIRST_FORM_ID + f);
-    n.put("formKey", formKey(f));
+    n.put("formKey", formKeys[f]);
     n.put("siteId", FIRST_SITE_ID + subject % SITES);
     n.put("recordId", recordId);
     n.put("recordOid", "REC-" + recordId);
@@ -476,7 +497,7 @@ public final class SyntheticStudyData implements StudyData {
     StringBuilder b = new StringBuilder(32);
     for (int v = 0; v < spec.variablesPerForm(); v++) {
       long x = mix(h + v * 0xD6E8FEB86659FD93L);
-      data.put(variableName(v), value(v % 8, x, created, b));
+      data.put(variableNames[v], value(v % 8, x, created, b));
     }
     return n;
   }

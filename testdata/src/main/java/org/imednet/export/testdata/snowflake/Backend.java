@@ -64,6 +64,10 @@ final class Backend implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     this.main = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
+    try (Statement st = main.createStatement()) {
+      // The sessions' TIMEZONE is UTC: time-zone-aware Parquet timestamps load as UTC wall clock.
+      st.execute("SET GLOBAL TimeZone = 'UTC'");
+    }
     try (Stream<Path> files = Files.list(databaseDir)) {
       for (Path file : (Iterable<Path>) files::iterator) {
         String fileName = file.getFileName().toString();

@@ -252,6 +252,10 @@ final class SqlText {
             }
             break;
           }
+          if (needsQuotes(word, ddl, prev, next)) {
+            out.append(quote(word));
+            break;
+          }
           out.append(word);
           break;
         default:
@@ -383,6 +387,83 @@ final class SqlText {
       out.append(" AS ").append(view);
     }
     return viewAt - k + 1;
+  }
+
+  /** Words DuckDB's grammar keeps for itself that Snowflake SQL uses as plain identifiers. */
+  private static final Set<String> DUCKDB_ONLY_KEYWORDS =
+      Set.of(
+          "AT",
+          "ANTI",
+          "ASOF",
+          "SEMI",
+          "POSITIONAL",
+          "COLLATION",
+          "COLUMNS",
+          "CONCURRENTLY",
+          "FREEZE",
+          "GENERATED",
+          "GLOB",
+          "MAP",
+          "OVERLAPS",
+          "STRUCT",
+          "UNPACK",
+          "VERBOSE",
+          "LAMBDA",
+          "PIVOT_LONGER",
+          "PIVOT_WIDER",
+          "PLACING",
+          "VARIADIC",
+          "SYMMETRIC",
+          "ASYMMETRIC",
+          "SUMMARIZE",
+          "ANALYSE",
+          "ANALYZE",
+          "DEFERRABLE",
+          "INITIALLY");
+
+  /** Keywords in both dialects that are still fine Snowflake column names in some positions. */
+  private static final Set<String> CLAUSE_KEYWORDS =
+      Set.of(
+          "ASC",
+          "DESC",
+          "END",
+          "DO",
+          "OFFSET",
+          "LIMIT",
+          "FETCH",
+          "ONLY",
+          "SHOW",
+          "DESCRIBE",
+          "LEADING",
+          "TRAILING",
+          "BOTH",
+          "COLLATE",
+          "PIVOT",
+          "UNPIVOT",
+          "WINDOW",
+          "RETURNING");
+
+  private static boolean needsQuotes(String word, boolean ddl, Token prev, Token next) {
+    boolean qualified =
+        (prev != null && prev.isSymbol(".")) || (next != null && next.isSymbol("."));
+    if (DUCKDB_ONLY_KEYWORDS.contains(word)) {
+      return qualified
+          || next == null
+          || !(next.isSymbol("(") || next.isWord("JOIN") || (prev == null));
+    }
+    if (CLAUSE_KEYWORDS.contains(word)) {
+      boolean columnDefinition =
+          ddl
+              && prev != null
+              && (prev.isSymbol("(")
+                  || prev.isSymbol(",")
+                  || prev.isWord("COLUMN")
+                  || prev.isWord("EXISTS"))
+              && next != null
+              && next.kind == Kind.WORD;
+      return qualified || columnDefinition;
+    }
+    return false;
   }
 
   private static boolean isTypePosition(

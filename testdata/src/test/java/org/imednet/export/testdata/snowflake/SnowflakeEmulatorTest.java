@@ -503,4 +503,34 @@ class SnowflakeEmulatorTest {
           List.of(List.of(new BigDecimal("11"))), emu.query("SELECT N FROM TESTDB.RAW.COUNTER"));
     }
   }
+
+  @Test
+  void copyInsideRolledBackTransactionLeavesNoHistory() throws Exception {
+    Path file =
+        parquet(
+            "tz.parquet",
+            "SELECT 1 AS id, TIMESTAMPTZ '2024-01-01 10:00:00+02' AS at,"
+                + " TIMESTAMP '2024-01-01 10:00:00.123456' AS wall");
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE OR REPLACE TABLE TXLOAD (ID NUMBER, AT TIMESTAMP_NTZ, WALL TIMESTAMP_NTZ)");
+      st.execute("CREATE OR REPLACE STAGE TX_STAGE");
+      st.executeQuery("PUT file://" + file + " @TX_STAGE").close();
+      String copy =
+          "COPY INTO TXLOAD FROM @TX_STAGE FILE_FORMAT = (TYPE = PARQUET)"
+              + " MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE";
+      st.execute("BEGIN");
+      assertEquals(1, st.executeUpdate(copy));
+      st.execute("ROLLBACK");
+      assertEquals(List.of(List.of(0L)), emu.query("SELECT count(*) FROM TESTDB.RAW.TXLOAD"));
+      st.execute("BEGIN");
+      assertEquals(1, st.executeUpdate(copy));
+      st.execute("COMMIT");
+      assertEquals(0, st.executeUpdate(copy));
+      assertEquals(
+          List.of(List.of("1", "2024-01-01 08:00:00.000", "2024-01-01 10:00:00.123")),
+          rows(st, "SELECT ID, AT, WALL FROM TXLOAD"));
+    }
+  }
 }

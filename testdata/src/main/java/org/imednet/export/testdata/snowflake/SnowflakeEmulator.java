@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -70,8 +69,11 @@ import org.slf4j.LoggerFactory;
  *       upper-cased (Snowflake stores them so; quoted ones are kept exactly), types map as
  *       NUMBER/INT/… → DECIMAL(p,s) (default 38,0), FLOAT/DOUBLE/REAL → DOUBLE, STRING/TEXT →
  *       VARCHAR, TIMESTAMP[_NTZ]/DATETIME → TIMESTAMP (microseconds), TIMESTAMP_LTZ/_TZ →
- *       TIMESTAMPTZ, VARIANT/OBJECT/ARRAY → JSON, BINARY → BLOB; {@code db.INFORMATION_SCHEMA.x}
- *       reads DuckDB's information_schema (all databases, DuckDB type names); shims for IFF, NVL,
+ *       TIMESTAMPTZ, VARIANT/OBJECT/ARRAY → JSON, BINARY → BLOB; words DuckDB reserves but
+ *       Snowflake allows as names ({@code AT}, {@code END}, …) are quoted where they are names;
+ *       {@code [db.]INFORMATION_SCHEMA.COLUMNS|TABLES|SCHEMATA} are views over DuckDB's catalog for
+ *       that (or the current) database with Snowflake's column names and type names (NUMBER, FLOAT,
+ *       TEXT, TIMESTAMP_NTZ, …), other INFORMATION_SCHEMA views are DuckDB's; shims for IFF, NVL,
  *       NVL2, ZEROIFNULL, TO_VARCHAR, PARSE_JSON, SYSDATE(), CURRENT_TIMESTAMP(). Result labels of
  *       unaliased expressions are upper-cased ({@code COUNT(*)}).
  *   <li>CREATE [OR REPLACE] TABLE [IF NOT EXISTS], DROP TABLE, TRUNCATE (clears the load history),
@@ -636,9 +638,12 @@ public final class SnowflakeEmulator implements AutoCloseable {
                 queryId);
       } catch (SnowflakeError e) {
         return JSON.writeValueAsBytes(failure(e.code(), e.sqlState(), e.getMessage(), queryId));
-      } catch (UncheckedIOException | IllegalStateException e) {
+      } catch (RuntimeException e) {
+        // An emulator defect: answer with an SQL error, because an HTTP 500 would make the
+        // driver retry the same request until its own timeout.
+        LOG.warn("Snowflake emulator failed to run a statement", e);
         return JSON.writeValueAsBytes(
-            failure("000603", "XX000", "SQL execution internal error: " + e.getMessage(), queryId));
+            failure("000603", "XX000", "SQL execution internal error: " + e, queryId));
       }
     }
     return JSON.writeValueAsBytes(success(s, result, queryId));

@@ -533,4 +533,22 @@ class SnowflakeEmulatorTest {
           rows(st, "SELECT ID, AT, WALL FROM TXLOAD"));
     }
   }
+
+  @Test
+  void unsupportedAndMalformedStatementsFailAsSqlErrors() throws Exception {
+    try (Connection c = connect("TESTDB", "RAW");
+        Statement st = c.createStatement()) {
+      SnowflakeSQLException show =
+          assertThrows(SnowflakeSQLException.class, () -> st.executeQuery("SHOW TABLES"));
+      assertEquals(2040, show.getErrorCode());
+      assertEquals("0A000", show.getSQLState());
+      SnowflakeSQLException noName =
+          assertThrows(SnowflakeSQLException.class, () -> st.execute("CREATE DATABASE"));
+      assertEquals(603, noName.getErrorCode());
+      SnowflakeSQLException syntax =
+          assertThrows(SnowflakeSQLException.class, () -> st.execute("SELEC 1"));
+      assertEquals(1003, syntax.getErrorCode());
+      assertEquals("42000", syntax.getSQLState());
+    }
+  }
 }

@@ -207,7 +207,10 @@ public final class FlattenRecords
                       String.valueOf(record)));
         }
       }
-      if (!rows.isEmpty()) {
+      // An empty API page still travels as an empty batch: it is how a form with no records
+      // reaches the sinks, which then create its (empty) table and replace an old partition
+      // instead of keeping rows that no longer exist upstream.
+      if (!rows.isEmpty() || records.isEmpty()) {
         out.get(ROWS).output(RowBatch.of(form.flattener.schema(), rows));
         form.rowsFlattened.inc(rows.size());
       }

@@ -114,6 +114,8 @@ class FlattenRecordsTest {
     ae.add(Column.variable(aeSev, ColumnType.STRING, "AESEV", "Severity", "Severity"));
     ae.addAll(FormSchema.SYSTEM_COLUMNS);
     return List.of(
+        // The empty page 1 of VS.
+        RowBatch.of(vs, List.of()),
         RowBatch.of(
             vs,
             List.of(
@@ -238,14 +240,14 @@ class FlattenRecordsTest {
   }
 
   @Test
-  void emptyInputGivesNothing() {
+  void anEmptyPageGivesAnEmptyBatchSoSinksSeeTheForm() {
     Pipeline p = pipeline();
     FlattenRecords.Result result =
         p.apply(
                 Create.of(Arrays.asList(new RecordPage(VS, "page 0", List.of())))
                     .withCoder(RecordPageCoder.of()))
             .apply(FlattenRecords.create());
-    PAssert.that(result.rows()).empty();
+    PAssert.that(result.rows()).containsInAnyOrder(RowBatch.of(vsTable("SYSBP", "POS"), List.of()));
     PAssert.that(result.failures()).empty();
     p.run().waitUntilFinish();
   }

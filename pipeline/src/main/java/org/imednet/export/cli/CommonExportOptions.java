@@ -87,6 +87,15 @@ final class CommonExportOptions {
   double requestsPerSecond;
 
   @Option(
+      names = "--api-retries",
+      paramLabel = "N",
+      description =
+          "Retries per API request for 429 (honouring Retry-After), 5xx and I/O errors"
+              + " (default: ${DEFAULT-VALUE}).",
+      defaultValue = "5")
+  int apiRetries;
+
+  @Option(
       names = "--runner",
       paramLabel = "RUNNER",
       description = "direct (default), flink or dataflow. Beam options pass through, e.g. --parallelism=2.",
@@ -119,6 +128,7 @@ final class CommonExportOptions {
       b.baseUrl(baseUrl);
     }
     b.maxConcurrentRequests(maxConcurrentRequests);
+    b.maxRetries(apiRetries);
     if (requestsPerSecond > 0) {
       b.requestsPerSecond(requestsPerSecond / Math.max(1, workers()));
     }

@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
     description = "Export studies from the iMednet API.",
     subcommands = {
       ExportCommand.Parquet.class,
-      ExportCommand.DuckDb.class
+      ExportCommand.DuckDb.class,
+      ExportSnowflakeCommand.class
     })
 final class ExportCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

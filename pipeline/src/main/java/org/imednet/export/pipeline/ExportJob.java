@@ -103,38 +103,46 @@ public final class ExportJob {
             .and(metadata)
             .apply("RowsAndMetadata", Flatten.pCollections());
 
-    handleFailures(flat.failures(), spec);
+    // Every destination commits only once the failures are known to be kept or absent: a run that
+    // would drop records fails before anything is published.
+    PCollection<?> failuresHandled = handleFailures(flat.failures(), spec);
 
     if (spec.lakeDir() != null) {
-      WriteHiveParquet lake = WriteHiveParquet.to(spec.lakeDir());
+      WriteHiveParquet lake = WriteHiveParquet.to(spec.lakeDir()).withCommitAfter(failuresHandled);
       if (spec.metadataDir() != null) {
         lake = lake.withMetadataDir(spec.metadataDir());
       }
       allRows.apply("WriteHiveParquet", lake);
     }
     if (spec.duckDbFile() != null) {
-      WriteDuckDbFile duck = WriteDuckDbFile.to(spec.duckDbFile());
+      WriteDuckDbFile duck = WriteDuckDbFile.to(spec.duckDbFile()).withCommitAfter(failuresHandled);
       duck =
           spec.duckDbLayout() == ExportSpec.DuckDbLayout.BY_FORM
               ? duck.byForm()
               : duck.singleTable(spec.duckDbTable());
       allRows.apply("WriteDuckDbFile", duck);
     }
+    if (spec.snowflake() != null) {
+      allRows.apply("LoadIntoSnowflake", spec.snowflake().withCommitAfter(failuresHandled));
+    }
   }
 
-  private static void handleFailures(PCollection<FailedRecord> failures, ExportSpec spec) {
+  /** Returns a PCollection that is complete once the failures are written, or known to be none. */
+  private static PCollection<?> handleFailures(PCollection<FailedRecord> failures, ExportSpec spec) {
     PCollection<String> lines =
         failures.apply(
             "FailureToJson",
             MapElements.into(TypeDescriptors.strings()).via(ExportJob::toJsonLine));
     if (spec.errorsDir() != null) {
-      lines.apply(
-          "WriteErrors",
-          TextIO.write()
-              .to(spec.errorsDir().resolve("failed-records").toString())
-              .withSuffix(".jsonl")
-              .withNumShards(1));
-      return;
+      return lines
+          .apply(
+              "WriteErrors",
+              TextIO.write()
+                  .to(spec.errorsDir().resolve("failed-records").toString())
+                  .withSuffix(".jsonl")
+                  .withNumShards(1)
+                  .withOutputFilenames())
+          .getPerDestinationOutputFilenames();
     }
     // Context only (study, form, location, reason): payloads hold patient values and stay out of
     // exception messages.
@@ -146,7 +154,7 @@ public final class ExportJob {
             .apply("FirstFailures", Sample.any(3))
             .setCoder(StringUtf8Coder.of())
             .apply("FirstFailuresView", View.asList());
-    failures
+    return failures
         .apply("CountFailures", Combine.globally(Count.<FailedRecord>combineFn()))
         .apply(
             "FailOnDataLoss",

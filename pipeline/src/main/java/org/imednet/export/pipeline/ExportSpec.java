@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import javax.annotation.Nullable;
 import org.imednet.export.api.ApiConfig;
+import org.imednet.export.sinks.snowflake.LoadIntoSnowflake;
 
 /**
  * What one export run reads and where it writes. Immutable; build with {@link #builder()}. Holds the
@@ -31,6 +32,7 @@ public final class ExportSpec {
   private final @Nullable Path duckDbFile;
   private final @Nullable String duckDbTable;
   private final DuckDbLayout duckDbLayout;
+  private final @Nullable LoadIntoSnowflake snowflake;
   private final @Nullable Path errorsDir;
   private final List<String> beamArgs;
 
@@ -48,10 +50,12 @@ public final class ExportSpec {
     this.duckDbFile = b.duckDbFile;
     this.duckDbTable = b.duckDbTable;
     this.duckDbLayout = b.duckDbLayout;
+    this.snowflake = b.snowflake;
     this.errorsDir = b.errorsDir;
     this.beamArgs = Collections.unmodifiableList(new ArrayList<>(b.beamArgs));
-    if (lakeDir == null && duckDbFile == null) {
-      throw new IllegalArgumentException("no destination: give a lake directory or a DuckDB file");
+    if (lakeDir == null && duckDbFile == null && snowflake == null) {
+      throw new IllegalArgumentException(
+          "no destination: give a lake directory, a DuckDB file or Snowflake settings");
     }
     if (duckDbFile != null && duckDbLayout == DuckDbLayout.SINGLE_TABLE && duckDbTable == null) {
       throw new IllegalArgumentException("a DuckDB table name is required unless --by-form is set");
@@ -104,6 +108,11 @@ public final class ExportSpec {
     return duckDbLayout;
   }
 
+  /** The configured Snowflake load, or null. */
+  public @Nullable LoadIntoSnowflake snowflake() {
+    return snowflake;
+  }
+
   public @Nullable Path errorsDir() {
     return errorsDir;
   }
@@ -125,6 +134,7 @@ public final class ExportSpec {
     private @Nullable Path duckDbFile;
     private @Nullable String duckDbTable;
     private DuckDbLayout duckDbLayout = DuckDbLayout.SINGLE_TABLE;
+    private @Nullable LoadIntoSnowflake snowflake;
     private @Nullable Path errorsDir;
     private final List<String> beamArgs = new ArrayList<>();
 
@@ -167,6 +177,11 @@ public final class ExportSpec {
       this.duckDbFile = file;
       this.duckDbTable = table;
       this.duckDbLayout = layout;
+      return this;
+    }
+
+    public Builder snowflake(LoadIntoSnowflake load) {
+      this.snowflake = load;
       return this;
     }
 

@@ -46,6 +46,9 @@ public final class RunSummary {
     if (spec.duckDbFile() != null) {
       d.add(Metric.ROWS_WRITTEN_DUCKDB);
     }
+    if (spec.snowflake() != null) {
+      d.add(Metric.ROWS_LOADED_SNOWFLAKE);
+    }
     return d;
   }
 

@@ -1,5 +1,11 @@
 package org.imednet.export.sinks.duckdb;
 
+import org.apache.beam.sdk.values.KV;
+
+import org.apache.beam.sdk.transforms.Wait;
+
+import java.util.List;
+
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import java.nio.file.Path;
@@ -78,6 +84,8 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
   private final boolean metadataTables;
   private final @Nullable String runId;
   private final String memoryLimit;
+  // Like Wait.OnSignal: pipeline-construction-time references, never serialized.
+  private final transient List<PCollection<?>> commitAfter;
 
   private WriteDuckDbFile(
       String dbFile,
@@ -85,7 +93,9 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
       boolean byForm,
       boolean metadataTables,
       @Nullable String runId,
-      String memoryLimit) {
+      String memoryLimit,
+      List<PCollection<?>> commitAfter) {
+    this.commitAfter = commitAfter;
     this.dbFile = dbFile;
     this.singleTable = singleTable;
     this.byForm = byForm;
@@ -101,7 +111,7 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
     if (file.getParent() == null) {
       throw new IllegalArgumentException("dbFile must be a file, was " + dbFile);
     }
-    return new WriteDuckDbFile(file.toString(), null, false, true, null, "1GB");
+    return new WriteDuckDbFile(file.toString(), null, false, true, null, "1GB", List.of());
   }
 
   /** All forms in one table of this name (not starting with {@code imednet_}). */
@@ -114,17 +124,17 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
               + table
               + "'");
     }
-    return new WriteDuckDbFile(dbFile, table, false, metadataTables, runId, memoryLimit);
+    return new WriteDuckDbFile(dbFile, table, false, metadataTables, runId, memoryLimit, commitAfter);
   }
 
   /** One table per form key. */
   public WriteDuckDbFile byForm() {
-    return new WriteDuckDbFile(dbFile, null, true, metadataTables, runId, memoryLimit);
+    return new WriteDuckDbFile(dbFile, null, true, metadataTables, runId, memoryLimit, commitAfter);
   }
 
   /** Whether metadata tables ({@code imednet_*}) are written; default true. */
   public WriteDuckDbFile withMetadataTables(boolean enabled) {
-    return new WriteDuckDbFile(dbFile, singleTable, byForm, enabled, runId, memoryLimit);
+    return new WriteDuckDbFile(dbFile, singleTable, byForm, enabled, runId, memoryLimit, commitAfter);
   }
 
   /** Names this run's staging folder; default a fresh timestamp-UUID id. Same rules as the lake. */
@@ -134,7 +144,7 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
       throw new IllegalArgumentException(
           "runId must be 1..100 of [A-Za-z0-9._-] starting with a letter or digit, was " + runId);
     }
-    return new WriteDuckDbFile(dbFile, singleTable, byForm, metadataTables, runId, memoryLimit);
+    return new WriteDuckDbFile(dbFile, singleTable, byForm, metadataTables, runId, memoryLimit, commitAfter);
   }
 
   /** DuckDB's memory limit during the load, such as {@code 512MB} or {@code 2GB}; default 1GB. */
@@ -144,7 +154,19 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
       throw new IllegalArgumentException(
           "memoryLimit must be a number and a unit (KB, MB, GB, TB, or KiB…), was " + limit);
     }
-    return new WriteDuckDbFile(dbFile, singleTable, byForm, metadataTables, runId, limit);
+    return new WriteDuckDbFile(dbFile, singleTable, byForm, metadataTables, runId, limit, commitAfter);
+  }
+
+  /**
+   * Loads only after {@code signal} is complete; if computing it fails, nothing is loaded and the
+   * file stays as it was. Default: no gate.
+   */
+  public WriteDuckDbFile withCommitAfter(PCollection<?> signal) {
+    checkArgumentNotNull(signal, "signal");
+    List<PCollection<?>> gates = new java.util.ArrayList<>(commitAfter);
+    gates.add(signal);
+    return new WriteDuckDbFile(
+        dbFile, singleTable, byForm, metadataTables, runId, memoryLimit, List.copyOf(gates));
   }
 
   @Override
@@ -162,10 +184,15 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
             ? rows
             : rows.apply(
                 "FormsOnly", Filter.by((RowBatch b) -> b.schema().kind() == TableSchema.Kind.FORM));
-    return selected
-        .apply("StageParquet", ParDo.of(new WriteStagedParquetFn(files, files)))
-        .setCoder(SerializableCoder.of(StagedFile.class))
-        .apply("CollectStagedFiles", CollectStagedFiles.create())
+    PCollection<KV<Integer, Iterable<StagedFile>>> collected =
+        selected
+            .apply("StageParquet", ParDo.of(new WriteStagedParquetFn(files, files)))
+            .setCoder(SerializableCoder.of(StagedFile.class))
+            .apply("CollectStagedFiles", CollectStagedFiles.create());
+    if (!commitAfter.isEmpty()) {
+      collected = collected.apply("WaitForCommitGate", Wait.on(commitAfter));
+    }
+    return collected
         .apply(
             "LoadInOneTransaction",
             ParDo.of(new CommitDuckDbFn(dbFile, runDir.toString(), singleTable, memoryLimit)))

@@ -7,13 +7,16 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.UUID;
+import java.util.List;
 import java.util.regex.Pattern;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.imednet.export.rows.RowBatch;
 import org.imednet.export.sinks.staging.CollectStagedFiles;
@@ -92,17 +95,24 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
   private final String lakeDir;
   private final @Nullable String metadataDir;
   private final @Nullable String runId;
+  // Like Wait.OnSignal: pipeline-construction-time references, never serialized.
+  private final transient List<PCollection<?>> commitAfter;
 
-  private WriteHiveParquet(String lakeDir, @Nullable String metadataDir, @Nullable String runId) {
+  private WriteHiveParquet(
+      String lakeDir,
+      @Nullable String metadataDir,
+      @Nullable String runId,
+      List<PCollection<?>> commitAfter) {
     this.lakeDir = lakeDir;
     this.metadataDir = metadataDir;
     this.runId = runId;
+    this.commitAfter = commitAfter;
   }
 
   /** Writes form tables under {@code lakeDir}, which is created if missing. */
   public static WriteHiveParquet to(Path lakeDir) {
     checkArgumentNotNull(lakeDir, "lakeDir");
-    return new WriteHiveParquet(normalize(lakeDir), null, null);
+    return new WriteHiveParquet(normalize(lakeDir), null, null, List.of());
   }
 
   /**
@@ -111,7 +121,7 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
    */
   public WriteHiveParquet withMetadataDir(Path metadataDir) {
     checkArgumentNotNull(metadataDir, "metadataDir");
-    return new WriteHiveParquet(lakeDir, normalize(metadataDir), runId);
+    return new WriteHiveParquet(lakeDir, normalize(metadataDir), runId, commitAfter);
   }
 
   /**
@@ -125,7 +135,19 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
       throw new IllegalArgumentException(
           "runId must be 1..100 of [A-Za-z0-9._-] starting with a letter or digit, was " + runId);
     }
-    return new WriteHiveParquet(lakeDir, metadataDir, runId);
+    return new WriteHiveParquet(lakeDir, metadataDir, runId, commitAfter);
+  }
+
+  /**
+   * Commits only after {@code signal} is complete; if computing it fails, nothing is committed and
+   * the lake stays as it was. The export uses it so that a run with records that could not be
+   * processed never publishes a lake missing them. Default: no gate.
+   */
+  public WriteHiveParquet withCommitAfter(PCollection<?> signal) {
+    checkArgumentNotNull(signal, "signal");
+    List<PCollection<?>> gates = new java.util.ArrayList<>(commitAfter);
+    gates.add(signal);
+    return new WriteHiveParquet(lakeDir, metadataDir, runId, List.copyOf(gates));
   }
 
   @Override
@@ -159,8 +181,12 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
                         lakeRun.resolve("files").toString(),
                         metadataRun.resolve("files").toString())))
             .setCoder(SerializableCoder.of(StagedFile.class));
-    return staged
-        .apply("CollectStagedFiles", CollectStagedFiles.create())
+    PCollection<KV<Integer, Iterable<StagedFile>>> collected =
+        staged.apply("CollectStagedFiles", CollectStagedFiles.create());
+    if (!commitAfter.isEmpty()) {
+      collected = collected.apply("WaitForCommitGate", Wait.on(commitAfter));
+    }
+    return collected
         .apply(
             "Commit",
             ParDo.of(

@@ -15,6 +15,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
@@ -66,21 +67,39 @@ public final class LoadIntoSnowflake
 
   private final @Nullable SnowflakeSettings settings;
   private final SnowflakeLoadOptions options;
+  // Like Wait.OnSignal: pipeline-construction-time references, never serialized.
+  private final transient List<PCollection<?>> commitAfter;
 
-  private LoadIntoSnowflake(@Nullable SnowflakeSettings settings, SnowflakeLoadOptions options) {
+  private LoadIntoSnowflake(
+      @Nullable SnowflakeSettings settings,
+      SnowflakeLoadOptions options,
+      List<PCollection<?>> commitAfter) {
     this.settings = settings;
     this.options = options;
+    this.commitAfter = commitAfter;
   }
 
   /** Loads with these connection settings and {@link SnowflakeLoadOptions#defaults()}. */
   public static LoadIntoSnowflake to(SnowflakeSettings settings) {
     return new LoadIntoSnowflake(
-        Objects.requireNonNull(settings, "settings"), SnowflakeLoadOptions.defaults());
+        Objects.requireNonNull(settings, "settings"), SnowflakeLoadOptions.defaults(), List.of());
   }
 
   /** Replaces all load options at once. */
   public LoadIntoSnowflake withOptions(SnowflakeLoadOptions newOptions) {
-    return new LoadIntoSnowflake(settings, Objects.requireNonNull(newOptions, "options"));
+    return new LoadIntoSnowflake(
+        settings, Objects.requireNonNull(newOptions, "options"), commitAfter);
+  }
+
+  /**
+   * Commits batches into tables only after {@code signal} is complete; if computing it fails,
+   * nothing is committed (files may already be in the stage, unloaded). Default: no gate.
+   */
+  public LoadIntoSnowflake withCommitAfter(PCollection<?> signal) {
+    Objects.requireNonNull(signal, "signal");
+    List<PCollection<?>> gates = new ArrayList<>(commitAfter);
+    gates.add(signal);
+    return new LoadIntoSnowflake(settings, options, List.copyOf(gates));
   }
 
   /**
@@ -142,10 +161,15 @@ public final class LoadIntoSnowflake
       throw new ExportConfigurationError("LoadIntoSnowflake.to(settings) is required");
     }
     settings.validate();
-    return input
-        .apply("StageBatches", ParDo.of(new StageBatchesFn(settings, options)))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(StagedBatch.class)))
-        .apply("GroupByTable", GroupByKey.create())
+    PCollection<KV<String, Iterable<StagedBatch>>> grouped =
+        input
+            .apply("StageBatches", ParDo.of(new StageBatchesFn(settings, options)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(StagedBatch.class)))
+            .apply("GroupByTable", GroupByKey.create());
+    if (!commitAfter.isEmpty()) {
+      grouped = grouped.apply("WaitForCommitGate", Wait.on(commitAfter));
+    }
+    return grouped
         .apply("CommitBatches", ParDo.of(new CommitBatchesFn(settings, options)))
         .setCoder(SerializableCoder.of(LoadResult.class));
   }

@@ -1,0 +1,161 @@
+package org.imednet.export.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.imednet.export.testdata.SampleStudies;
+
+/** Runs the CLI in-process with captured output, and reads results back with DuckDB. */
+final class CliFixture {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private CliFixture() {}
+
+  /** The outcome of one command line. */
+  static final class Run {
+    final int exitCode;
+    final String out;
+    final String err;
+
+    Run(int exitCode, String out, String err) {
+      this.exitCode = exitCode;
+      this.out = out;
+      this.err = err;
+    }
+
+    String all() {
+      return out + "\n" + err;
+    }
+
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
+    }
+  }
+
+  /** Runs {@code imednet args…} capturing stdout and stderr (log lines included). */
+  static synchronized Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      System.setOut(o);
+      System.setErr(e);
+      code = ImednetCli.newCommandLine().setOut(new java.io.PrintWriter(o, true)).setErr(
+              new java.io.PrintWriter(e, true)).execute(args);
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+    Run run =
+        new Run(
+            code,
+            out.toString(StandardCharsets.UTF_8),
+            err.toString(StandardCharsets.UTF_8));
+    oldOut.println("imednet " + String.join(" ", args) + "\n" + run);
+    return run;
+  }
+
+  /** An env file with the emulator's address and the given credentials. */
+  static Path envFile(Path dir, String baseUrl, String apiKey, String securityKey)
+      throws IOException {
+    Path f = dir.resolve("imednet.env");
+    Files.writeString(
+        f,
+        "IMEDNET_BASE_URL="
+            + baseUrl
+            + "\nIMEDNET_API_KEY="
+            + apiKey
+            + "\nIMEDNET_SECURITY_KEY="
+            + securityKey
+            + "\n");
+    return f;
+  }
+
+  /** Records per form key of a bundled sample study, counted from its records.json. */
+  static Map<String, Long> sampleRecordsPerForm(String studyKey) throws IOException {
+    Map<String, Long> counts = new TreeMap<>();
+    Path records = SampleStudies.root().resolve(studyKey).resolve("records.json");
+    for (JsonNode r : MAPPER.readTree(records.toFile())) {
+      counts.merge(r.get("formKey").asText(), 1L, Long::sum);
+    }
+    return counts;
+  }
+
+  /** {@code form_key → count(*)} of one study read back with DuckDB's own hive query. */
+  static Map<String, Long> lakeCounts(Path lake, String studyKey) throws Exception {
+    return counts(
+        "SELECT form_key, count(*) FROM read_parquet('"
+            + lake
+            + "/**/*.parquet', hive_partitioning = true, union_by_name = true) WHERE study_key = '"
+            + studyKey
+            + "' GROUP BY ALL",
+        null);
+  }
+
+  static Map<String, Long> counts(String sql, Path db) throws Exception {
+    Map<String, Long> out = new TreeMap<>();
+    try (Connection c =
+            DriverManager.getConnection(db == null ? "jdbc:duckdb:" : "jdbc:duckdb:" + db);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return out;
+  }
+
+  static List<List<Object>> query(Path db, String sql) throws Exception {
+    List<List<Object>> rows = new ArrayList<>();
+    try (Connection c =
+            DriverManager.getConnection(db == null ? "jdbc:duckdb:" : "jdbc:duckdb:" + db);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        List<Object> r = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+          r.add(rs.getObject(i));
+        }
+        rows.add(r);
+      }
+    }
+    return rows;
+  }
+
+  /** Path → sha256 of every file under {@code dir}, to prove a tree did not change. */
+  static Map<String, String> treeDigest(Path dir) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    if (!Files.exists(dir)) {
+      return out;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        out.put(
+            dir.relativize(p).toString(), HexFormat.of().formatHex(md.digest(Files.readAllBytes(p))));
+      }
+    }
+    return out;
+  }
+}

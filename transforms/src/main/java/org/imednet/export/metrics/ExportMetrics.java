@@ -39,7 +39,9 @@ public final class ExportMetrics {
     /** Rows committed by the DuckDB sink. */
     ROWS_WRITTEN_DUCKDB("rowsWrittenDuckDb"),
     /** Rows loaded into Snowflake, as reported by COPY. */
-    ROWS_LOADED_SNOWFLAKE("rowsLoadedSnowflake");
+    ROWS_LOADED_SNOWFLAKE("rowsLoadedSnowflake"),
+    /** Rows of batches the manifest shows already loaded with the same content (not sent). */
+    ROWS_ALREADY_LOADED_SNOWFLAKE("rowsAlreadyLoadedSnowflake");
 
     private final String id;
 

@@ -184,6 +184,12 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
     if (batch.alreadyLoaded) {
       LoadResult r = result(batch, LoadResult.Status.ALREADY_LOADED, 0, 0, null);
       appendManifest(r);
+      // The rows are in the table from an earlier load; the run summary reconciles them too.
+      for (Map.Entry<String, Long> e : batch.rowsByTableKey().entrySet()) {
+        ExportMetrics.counter(
+                ExportMetrics.Metric.ROWS_ALREADY_LOADED_SNOWFLAKE, batch.studyKey, e.getKey())
+            .inc(e.getValue());
+      }
       return r;
     }
     long rowsLoaded;

@@ -237,6 +237,44 @@ class WriteHiveParquetTest {
   }
 
   @Test
+  void aFailingCommitGateLeavesThePreviousLakeByteIdentical() throws Exception {
+    Path own = Files.createTempDirectory("gated-lake");
+    try {
+      Path lake = own.resolve("lake");
+      write(lake, List.of(formBatch("S", "A", 1, 3)), "run1");
+      Map<String, List<Byte>> before = snapshot(lake);
+
+      Pipeline p = pipeline();
+      // Every row is fine; only the gate fails, as the export's data-loss check does.
+      PCollection<RowBatch> gate =
+          p.apply("Gate", Create.of(formBatch("S", "BOOM", 1, 1)).withCoder(RowBatchCoder.of()))
+              .apply("FailOnBoom", MapElements.via(new FailOnBoom()));
+      p.apply("Rows", Create.of(formBatch("S", "A", 10, 5)).withCoder(RowBatchCoder.of()))
+          .apply(WriteHiveParquet.to(lake).withRunId("gated").withCommitAfter(gate));
+      Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
+      assertTrue(String.valueOf(e.getMessage()).contains("injected failure"), e.toString());
+      assertEquals(before, snapshot(lake));
+    } finally {
+      try (Stream<Path> walk = Files.walk(own)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void aCompleteCommitGateLetsTheCommitThrough() {
+    Path lake = dir.resolve("lake");
+    Pipeline p = pipeline();
+    PCollection<RowBatch> gate =
+        p.apply("Gate", Create.empty(RowBatchCoder.of()));
+    PCollection<String> out =
+        p.apply("Rows", Create.of(formBatch("S", "A", 1, 1)).withCoder(RowBatchCoder.of()))
+            .apply(WriteHiveParquet.to(lake).withRunId("r").withCommitAfter(gate));
+    PAssert.that(out).containsInAnyOrder(lake.resolve("study_key=S/form_key=A").toString());
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void outputListsCommittedPartitions() {
     Path lake = dir.resolve("lake");
     Pipeline p = pipeline();

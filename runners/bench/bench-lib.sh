@@ -1,0 +1,209 @@
+# Shared helpers of the benchmark scripts in runners/bench/; sourced, not run.
+#
+# Environment (all optional):
+#   BENCH_BUILD_SUFFIX  build directory suffix of the pipeline build the scripts run (default -bench,
+#                       so a benchmark never races the ./imednet launcher's pipeline/target)
+#   BENCH_SKIP_BUILD=1  use the existing build as it is
+#   IMEDNET_JAVA_OPTS   JVM options of the export JVM (default -Xmx1g, as ./imednet)
+#   EMULATOR_JAVA_OPTS  JVM options of the emulator JVMs (default -Xmx1g)
+#   KEEP=1              keep the work directory (lakes, logs, JFR files) instead of deleting it
+#   PROFILE=1           record a JFR file of every export JVM into the work directory
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$BENCH_DIR/../.." && pwd)"
+BENCH_BUILD_SUFFIX="${BENCH_BUILD_SUFFIX--bench}"
+PIPELINE_BUILD="$REPO_DIR/pipeline/target$BENCH_BUILD_SUFFIX"
+BENCH_CLASSES="$BENCH_DIR/target$BENCH_BUILD_SUFFIX/classes"
+CLI_CP="$PIPELINE_BUILD/classes:$PIPELINE_BUILD/lib/*"
+TOOL_CP="$BENCH_CLASSES:$CLI_CP"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+now_ms() { date +%s%3N; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# --- work directory and cleanup --------------------------------------------------------------
+
+BG_PIDS=()
+CLEANUP_HOOKS=()
+WORK=""
+
+bench_init() {
+  local name="$1"
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")"
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+  log "work directory $WORK"
+}
+
+bench_cleanup() {
+  local rc=$? pid hook
+  for hook in "${CLEANUP_HOOKS[@]}"; do
+    $hook || true
+  done
+  for pid in "${BG_PIDS[@]}"; do
+    stop_pid "$pid"
+  done
+  if [[ -n "$WORK" && -d "$WORK" ]]; then
+    if [[ "${KEEP:-0}" == 1 || $rc -ne 0 ]]; then
+      log "work directory kept: $WORK"
+    else
+      rm -rf "$WORK"
+    fi
+  fi
+  return $rc
+}
+
+# SIGTERM, wait up to 20 s, then SIGKILL; only pids this script started.
+stop_pid() {
+  local pid="$1" i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+forget_pid() {
+  local pid="$1" kept=() p
+  for p in "${BG_PIDS[@]}"; do
+    [[ "$p" == "$pid" ]] || kept+=("$p")
+  done
+  BG_PIDS=("${kept[@]}")
+}
+
+# --- ports -----------------------------------------------------------------------------------
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A random port in 20000..59999 that nothing on 127.0.0.1 listens on, excluding any given.
+free_port() {
+  local p i
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    [[ " $* " == *" $p "* ]] && continue
+    port_busy "$p" || { echo "$p"; return 0; }
+  done
+  die "no free port found"
+}
+
+wait_for_port() {
+  local port="$1" pid="$2" what="$3" deadline=$(($(now_ms) + 120000))
+  until port_busy "$port"; do
+    kill -0 "$pid" 2>/dev/null || die "$what exited during start-up (see $WORK)"
+    (($(now_ms) < deadline)) || die "$what did not listen on 127.0.0.1:$port within 120 s"
+    sleep 0.2
+  done
+}
+
+# --- build -----------------------------------------------------------------------------------
+
+bench_build() {
+  if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+    log "building the pipeline into pipeline/target$BENCH_BUILD_SUFFIX (BENCH_SKIP_BUILD=1 skips)"
+    local mvn_args=(-B -q -DskipTests -Dspotless.check.skip=true
+      "-DbuildDirSuffix=$BENCH_BUILD_SUFFIX" -pl pipeline -am package)
+    (cd "$REPO_DIR" && { mvn -o "${mvn_args[@]}" >"${WORK}/build.log" 2>&1 ||
+      mvn "${mvn_args[@]}" >>"${WORK}/build.log" 2>&1; }) ||
+      { tail -n 30 "$WORK/build.log" >&2; die "build failed, see $WORK/build.log"; }
+  fi
+  [[ -d "$PIPELINE_BUILD/classes" && -d "$PIPELINE_BUILD/lib" ]] ||
+    die "no pipeline build in $PIPELINE_BUILD"
+  mkdir -p "$BENCH_CLASSES"
+  javac -nowarn -d "$BENCH_CLASSES" -cp "$CLI_CP" \
+    "$BENCH_DIR"/src/org/imednet/export/bench/*.java 2>"$WORK/javac.log" ||
+    { cat "$WORK/javac.log" >&2; die "javac of runners/bench/src failed"; }
+}
+
+bench_tool() { java ${EMULATOR_JAVA_OPTS:--Xmx1g} -cp "$TOOL_CP" org.imednet.export.bench.BenchTool "$@"; }
+
+# --- emulators -------------------------------------------------------------------------------
+
+# start_emulator NAME SPEC [emulator args...]: starts the iMednet emulator (separate JVM) on a free
+# port, writes $WORK/NAME.env (the exporter's --env-file) and sets EMU_PID, EMU_STATS.
+start_emulator() {
+  local name="$1" spec="$2" port
+  shift 2
+  port="$(free_port)"
+  EMU_STATS="$WORK/$name.stats.json"
+  # exec: $! must be the JVM itself, so SIGTERM reaches it and it writes its stats.
+  # shellcheck disable=SC2086
+  (exec java ${EMULATOR_JAVA_OPTS:--Xmx1g} -cp "$TOOL_CP" org.imednet.export.bench.BenchTool \
+    emulator --synthetic "$spec" --port "$port" --stats-file "$EMU_STATS" "$@" \
+    >"$WORK/$name.emulator.log" 2>&1) &
+  EMU_PID=$!
+  BG_PIDS+=("$EMU_PID")
+  wait_for_port "$port" "$EMU_PID" "the iMednet emulator"
+  # The emulator's default credentials; in a file, never on a command line.
+  umask 077
+  cat >"$WORK/$name.env" <<EOF
+IMEDNET_BASE_URL=http://127.0.0.1:$port
+IMEDNET_API_KEY=emulator-api-key
+IMEDNET_SECURITY_KEY=emulator-security-key
+EOF
+  umask 022
+  log "iMednet emulator ($spec $*) on 127.0.0.1:$port, pid $EMU_PID"
+}
+
+# stop_emulator: SIGTERM makes it write $EMU_STATS.
+stop_emulator() {
+  stop_pid "$EMU_PID"
+  forget_pid "$EMU_PID"
+  [[ -s "$EMU_STATS" ]] || die "the emulator wrote no stats file $EMU_STATS"
+}
+
+json_field() { grep -o "\"$2\": *[0-9]*" "$1" | head -n1 | sed 's/.*: *//'; }
+
+# --- timed runs ------------------------------------------------------------------------------
+
+# run_export NAME ARGS...: runs `imednet ARGS...` under /usr/bin/time -v; sets RUN_WALL_MS,
+# RUN_RSS_KB and RUN_RECORDS (from the "N records fetched" line). Output in $WORK/NAME.{out,err}.
+run_export() {
+  local name="$1" started ended jfr=()
+  shift
+  if [[ "${PROFILE:-0}" == 1 ]]; then
+    jfr=("-XX:StartFlightRecording=filename=$WORK/$name.jfr,settings=profile")
+  fi
+  log "run $name: imednet $*"
+  started=$(now_ms)
+  # shellcheck disable=SC2086  # IMEDNET_JAVA_OPTS is a space-separated list of JVM flags
+  if ! /usr/bin/time -v -o "$WORK/$name.time" \
+    java ${IMEDNET_JAVA_OPTS:--Xmx1g} "${jfr[@]}" -cp "$CLI_CP" org.imednet.export.cli.ImednetCli \
+    "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"; then
+    tail -n 30 "$WORK/$name.out" "$WORK/$name.err" >&2
+    die "run $name failed (see $WORK/$name.err)"
+  fi
+  ended=$(now_ms)
+  RUN_WALL_MS=$((ended - started))
+  RUN_RSS_KB="$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$WORK/$name.time")"
+  RUN_RECORDS="$(sed -n 's/^\([0-9][0-9]*\) records fetched in .*/\1/p' "$WORK/$name.out" | tail -n1)"
+  [[ -n "$RUN_RECORDS" ]] || die "run $name printed no 'N records fetched' line"
+  log "run $name: $RUN_RECORDS records in $RUN_WALL_MS ms, peak RSS $((RUN_RSS_KB / 1024)) MiB"
+}
+
+# --- arithmetic and the table ----------------------------------------------------------------
+
+calc() { awk "BEGIN { printf \"%s\", $1 }"; }
+per_second() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.0f", n * 1000 / ms }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+mib() { awk -v kb="$1" 'BEGIN { printf "%.0f", kb / 1024 }'; }
+# verdict EXPR: PASS when the awk expression holds, else MISS.
+verdict() { awk "BEGIN { exit !($1) }" && echo PASS || echo MISS; }
+
+TABLE=()
+row() { TABLE+=("$(printf '%-50s %16s  %-14s %s' "$1" "$2" "$3" "$4")"); }
+
+print_table() {
+  local title="$1" line
+  {
+    echo
+    echo "== $title =="
+    printf '%-50s %16s  %-14s %s\n' "measure" "value" "target" "result"
+    for line in "${TABLE[@]}"; do
+      echo "$line"
+    done
+  } | tee -a "${RESULTS_FILE:-/dev/null}"
+}

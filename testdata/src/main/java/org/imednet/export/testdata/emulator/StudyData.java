@@ -1,6 +1,9 @@
 package org.imednet.export.testdata.emulator;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
 
@@ -38,4 +41,32 @@ public interface StudyData {
 
   /** The number of items {@link #items} would return with offset 0. */
   long count(String studyKey, Resource resource, Slice slice);
+
+  /**
+   * Writes the first {@code limit} items {@link #items} would return, each as one JSON object, to
+   * {@code out}; returns how many were written. The emulator serves its keyset pages through this
+   * method, so an implementation that can write an item without building a {@link JsonNode} first
+   * overrides it; the JSON written must be exactly what serializing the nodes would write.
+   */
+  default long writeItems(
+      JsonGenerator out,
+      String studyKey,
+      Resource resource,
+      Slice slice,
+      long offset,
+      boolean descending,
+      long limit)
+      throws IOException {
+    ObjectMapper mapper =
+        out.getCodec() instanceof ObjectMapper
+            ? (ObjectMapper) out.getCodec()
+            : SharedMapper.MAPPER;
+    Iterator<JsonNode> items = items(studyKey, resource, slice, offset, descending);
+    long written = 0;
+    while (written < limit && items.hasNext()) {
+      mapper.writeTree(out, items.next());
+      written++;
+    }
+    return written;
+  }
 }

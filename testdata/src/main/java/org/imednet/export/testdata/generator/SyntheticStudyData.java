@@ -2,6 +2,8 @@ package org.imednet.export.testdata.generator;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -87,6 +89,10 @@ public final class SyntheticStudyData implements StudyData {
   private final String[] studyKeys;
   private final String[] formKeys;
   private final String[] variableNames;
+  // The same, pre-encoded for the direct record writer.
+  private final SerializableString[] studyKeysJson;
+  private final SerializableString[] formKeysJson;
+  private final SerializableString[] variableNamesJson;
 
   public SyntheticStudyData(SyntheticStudySpec spec) {
     this.spec = spec;
@@ -103,6 +109,17 @@ public final class SyntheticStudyData implements StudyData {
     for (int v = 0; v < variableNames.length; v++) {
       variableNames[v] = variableName(v);
     }
+    this.studyKeysJson = serialized(studyKeys);
+    this.formKeysJson = serialized(formKeys);
+    this.variableNamesJson = serialized(variableNames);
+  }
+
+  private static SerializableString[] serialized(String[] values) {
+    SerializableString[] out = new SerializableString[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i] == null ? null : new SerializedString(values[i]);
+    }
+    return out;
   }
 
   public SyntheticStudySpec spec() {
@@ -202,6 +219,31 @@ public final class SyntheticStudyData implements StudyData {
         return item;
       }
     };
+  }
+
+  /** Records are written straight to {@code out}; other resources through their nodes. */
+  @Override
+  public long writeItems(
+      JsonGenerator out,
+      String studyKey,
+      Resource resource,
+      Slice slice,
+      long offset,
+      boolean descending,
+      long limit)
+      throws IOException {
+    if (resource != Resource.RECORDS) {
+      return StudyData.super.writeItems(out, studyKey, resource, slice, offset, descending, limit);
+    }
+    int study = studyNumber(studyKey);
+    long[] range = range(study, resource, slice);
+    long n = Math.max(0, Math.min(limit, range[1] - range[0] - offset));
+    char[] scratch = new char[SCRATCH_CHARS];
+    for (long k = 0; k < n; k++) {
+      writeRecord(
+          out, study, descending ? range[1] - 1 - offset - k : range[0] + offset + k, scratch);
+    }
+    return n;
   }
 
   private int studyNumber(String studyKey) {
@@ -406,12 +448,18 @@ public final class SyntheticStudyData implements StudyData {
   }
 
   private static String subjectKey(long k) {
-    String n = Long.toString(k + 1);
-    StringBuilder b = new StringBuilder(12).append(FIRST_SITE_ID + k % SITES).append('-');
-    for (int pad = n.length(); pad < 5; pad++) {
-      b.append('0');
+    char[] b = new char[32];
+    return new String(b, 0, writeSubjectKey(k, b, 0));
+  }
+
+  /** {@code <siteId>-<k + 1, zero-padded to 5 digits>} into b at {@code at}; returns the end. */
+  private static int writeSubjectKey(long k, char[] b, int at) {
+    at = writeDecimal(FIRST_SITE_ID + k % SITES, b, at);
+    b[at++] = '-';
+    for (long p = 10_000; p > k + 1 && p > 1; p /= 10) {
+      b[at++] = '0';
     }
-    return b.append(n).toString();
+    return writeDecimal(k + 1, b, at);
   }
 
   private ObjectNode subject(int study, long k) {
@@ -456,35 +504,30 @@ public final class SyntheticStudyData implements StudyData {
 
   /** Record {@code i} (0-based) of study {@code study}: a pure function of (seed, study, i). */
   public ObjectNode record(int study, long i) {
-    int f = formOfRecord(i);
-    long h = mix(spec.seed() * 0x9E3779B97F4A7C15L + study * 0xC2B2AE3D27D4EB4FL + i);
-    long subject = Math.floorMod(h, subjects);
-    long interval = (i >>> 3) % INTERVALS;
-    long created = i * 3 + (h >>> 60);
-    long modified = created + ((h >>> 40) & 0xFFFF);
-    long recordId = FIRST_RECORD_ID + i;
-    String dc = timestamp(created);
-    String dm = timestamp(modified);
+    RecordFacts r = new RecordFacts(study, i);
+    char[] b = new char[SCRATCH_CHARS];
+    String dc = new String(b, 0, writeTimestamp(r.created, b, 0));
+    String dm = new String(b, 0, writeTimestamp(r.modified, b, 0));
     ObjectNode n = NODES.objectNode();
     n.put("studyKey", studyKeys[study]);
-    n.put("intervalId", FIRST_INTERVAL_ID + interval);
-    n.put("formId", FIRST_FORM_ID + f);
-    n.put("formKey", formKeys[f]);
-    n.put("siteId", FIRST_SITE_ID + subject % SITES);
-    n.put("recordId", recordId);
-    n.put("recordOid", "REC-" + recordId);
+    n.put("intervalId", FIRST_INTERVAL_ID + r.interval);
+    n.put("formId", FIRST_FORM_ID + r.form);
+    n.put("formKey", formKeys[r.form]);
+    n.put("siteId", FIRST_SITE_ID + r.subject % SITES);
+    n.put("recordId", r.recordId);
+    n.put("recordOid", "REC-" + r.recordId);
     n.put("recordType", "SUBJECT");
-    n.put("recordStatus", STATUSES[(int) ((h >>> 8) & 0xFF) % 3]);
-    n.put("deleted", ((h >>> 16) & 0x7F) == 0);
+    n.put("recordStatus", STATUSES[r.status]);
+    n.put("deleted", r.deleted);
     n.put("dateCreated", dc);
     n.put("dateModified", dm);
-    n.put("subjectId", FIRST_SUBJECT_ID + subject);
-    n.put("subjectOid", "OID-S" + (subject + 1));
-    n.put("subjectKey", subjectKey(subject));
-    n.put("visitId", FIRST_VISIT_ID + subject * INTERVALS + interval);
+    n.put("subjectId", FIRST_SUBJECT_ID + r.subject);
+    n.put("subjectOid", "OID-S" + (r.subject + 1));
+    n.put("subjectKey", subjectKey(r.subject));
+    n.put("visitId", FIRST_VISIT_ID + r.subject * INTERVALS + r.interval);
     n.put("parentRecordId", 0);
     ArrayNode keywords = n.putArray("keywords");
-    if (((h >>> 24) & 0x3F) == 0) {
+    if (r.sourceVerified) {
       ObjectNode k = keywords.addObject();
       k.put("keywordName", "Source Verified");
       k.put("keywordKey", "SDV");
@@ -494,12 +537,148 @@ public final class SyntheticStudyData implements StudyData {
     ObjectNode data = n.putObject("recordData");
     data.put("dateCreated", dc);
     data.put("dateModified", dm);
-    StringBuilder b = new StringBuilder(32);
     for (int v = 0; v < spec.variablesPerForm(); v++) {
-      long x = mix(h + v * 0xD6E8FEB86659FD93L);
-      data.put(variableNames[v], value(v % 8, x, created, b));
+      data.put(variableNames[v], new String(b, 0, writeValue(v, r, b, 0)));
     }
     return n;
+  }
+
+  /**
+   * Writes record {@code i} straight to {@code g}: the same JSON text as serializing {@link
+   * #record}, without building the tree (which cost most of the emulator's time per record). {@code
+   * b} is scratch space of at least {@link #SCRATCH_CHARS} chars.
+   */
+  private void writeRecord(JsonGenerator g, int study, long i, char[] b) throws IOException {
+    RecordFacts r = new RecordFacts(study, i);
+    // b holds dateCreated at [0, 19), dateModified at [DM, DM + 19), everything else at VALUE.
+    int dcLength = writeTimestamp(r.created, b, 0);
+    int dmLength = writeTimestamp(r.modified, b, DM) - DM;
+    g.writeStartObject();
+    g.writeFieldName(F_STUDY_KEY);
+    g.writeString(studyKeysJson[study]);
+    g.writeFieldName(F_INTERVAL_ID);
+    g.writeNumber(FIRST_INTERVAL_ID + r.interval);
+    g.writeFieldName(F_FORM_ID);
+    g.writeNumber(FIRST_FORM_ID + r.form);
+    g.writeFieldName(F_FORM_KEY);
+    g.writeString(formKeysJson[r.form]);
+    g.writeFieldName(F_SITE_ID);
+    g.writeNumber(FIRST_SITE_ID + r.subject % SITES);
+    g.writeFieldName(F_RECORD_ID);
+    g.writeNumber(r.recordId);
+    g.writeFieldName(F_RECORD_OID);
+    g.writeString(b, VALUE, writeDecimal(r.recordId, b, writeAscii("REC-", b, VALUE)) - VALUE);
+    g.writeFieldName(F_RECORD_TYPE);
+    g.writeString(SUBJECT);
+    g.writeFieldName(F_RECORD_STATUS);
+    g.writeString(STATUSES_JSON[r.status]);
+    g.writeFieldName(F_DELETED);
+    g.writeBoolean(r.deleted);
+    g.writeFieldName(F_DATE_CREATED);
+    g.writeString(b, 0, dcLength);
+    g.writeFieldName(F_DATE_MODIFIED);
+    g.writeString(b, DM, dmLength);
+    g.writeFieldName(F_SUBJECT_ID);
+    g.writeNumber(FIRST_SUBJECT_ID + r.subject);
+    g.writeFieldName(F_SUBJECT_OID);
+    g.writeString(b, VALUE, writeDecimal(r.subject + 1, b, writeAscii("OID-S", b, VALUE)) - VALUE);
+    g.writeFieldName(F_SUBJECT_KEY);
+    g.writeString(b, VALUE, writeSubjectKey(r.subject, b, VALUE) - VALUE);
+    g.writeFieldName(F_VISIT_ID);
+    g.writeNumber(FIRST_VISIT_ID + r.subject * INTERVALS + r.interval);
+    g.writeFieldName(F_PARENT_RECORD_ID);
+    g.writeNumber(0);
+    g.writeFieldName(F_KEYWORDS);
+    g.writeStartArray();
+    if (r.sourceVerified) {
+      g.writeStartObject();
+      g.writeFieldName(F_KEYWORD_NAME);
+      g.writeString(SOURCE_VERIFIED);
+      g.writeFieldName(F_KEYWORD_KEY);
+      g.writeString(SDV);
+      g.writeFieldName(F_KEYWORD_ID);
+      g.writeNumber(301);
+      g.writeFieldName(F_DATE_ADDED);
+      g.writeString(b, DM, dmLength);
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeFieldName(F_RECORD_DATA);
+    g.writeStartObject();
+    g.writeFieldName(F_DATE_CREATED);
+    g.writeString(b, 0, dcLength);
+    g.writeFieldName(F_DATE_MODIFIED);
+    g.writeString(b, DM, dmLength);
+    for (int v = 0; v < variableNamesJson.length; v++) {
+      g.writeFieldName(variableNamesJson[v]);
+      g.writeString(b, VALUE, writeValue(v, r, b, VALUE) - VALUE);
+    }
+    g.writeEndObject();
+    g.writeEndObject();
+  }
+
+  /** Scratch chars {@link #writeRecord} needs: two timestamps and the longest value. */
+  static final int SCRATCH_CHARS = 128;
+
+  private static final int DM = 20;
+  private static final int VALUE = 40;
+  private static final SerializedString F_STUDY_KEY = new SerializedString("studyKey");
+  private static final SerializedString F_INTERVAL_ID = new SerializedString("intervalId");
+  private static final SerializedString F_FORM_ID = new SerializedString("formId");
+  private static final SerializedString F_FORM_KEY = new SerializedString("formKey");
+  private static final SerializedString F_SITE_ID = new SerializedString("siteId");
+  private static final SerializedString F_RECORD_ID = new SerializedString("recordId");
+  private static final SerializedString F_RECORD_OID = new SerializedString("recordOid");
+  private static final SerializedString F_RECORD_TYPE = new SerializedString("recordType");
+  private static final SerializedString F_RECORD_STATUS = new SerializedString("recordStatus");
+  private static final SerializedString F_DELETED = new SerializedString("deleted");
+  private static final SerializedString F_DATE_CREATED = new SerializedString("dateCreated");
+  private static final SerializedString F_DATE_MODIFIED = new SerializedString("dateModified");
+  private static final SerializedString F_SUBJECT_ID = new SerializedString("subjectId");
+  private static final SerializedString F_SUBJECT_OID = new SerializedString("subjectOid");
+  private static final SerializedString F_SUBJECT_KEY = new SerializedString("subjectKey");
+  private static final SerializedString F_VISIT_ID = new SerializedString("visitId");
+  private static final SerializedString F_PARENT_RECORD_ID = new SerializedString("parentRecordId");
+  private static final SerializedString F_KEYWORDS = new SerializedString("keywords");
+  private static final SerializedString F_KEYWORD_NAME = new SerializedString("keywordName");
+  private static final SerializedString F_KEYWORD_KEY = new SerializedString("keywordKey");
+  private static final SerializedString F_KEYWORD_ID = new SerializedString("keywordId");
+  private static final SerializedString F_DATE_ADDED = new SerializedString("dateAdded");
+  private static final SerializedString F_RECORD_DATA = new SerializedString("recordData");
+  private static final SerializedString SUBJECT = new SerializedString("SUBJECT");
+  private static final SerializedString SOURCE_VERIFIED = new SerializedString("Source Verified");
+  private static final SerializedString SDV = new SerializedString("SDV");
+  private static final SerializedString[] STATUSES_JSON = {
+    new SerializedString(STATUSES[0]),
+    new SerializedString(STATUSES[1]),
+    new SerializedString(STATUSES[2])
+  };
+
+  /** What record {@code i} is made of, derived from its hash; shared by both record writers. */
+  private final class RecordFacts {
+    final long hash;
+    final int form;
+    final long subject;
+    final long interval;
+    final long created;
+    final long modified;
+    final long recordId;
+    final int status;
+    final boolean deleted;
+    final boolean sourceVerified;
+
+    RecordFacts(int study, long i) {
+      form = formOfRecord(i);
+      hash = mix(spec.seed() * 0x9E3779B97F4A7C15L + study * 0xC2B2AE3D27D4EB4FL + i);
+      subject = Math.floorMod(hash, subjects);
+      interval = (i >>> 3) % INTERVALS;
+      created = i * 3 + (hash >>> 60);
+      modified = created + ((hash >>> 40) & 0xFFFF);
+      recordId = FIRST_RECORD_ID + i;
+      status = (int) ((hash >>> 8) & 0xFF) % 3;
+      deleted = ((hash >>> 16) & 0x7F) == 0;
+      sourceVerified = ((hash >>> 24) & 0x3F) == 0;
+    }
   }
 
   private int formOfRecord(long i) {
@@ -512,45 +691,70 @@ public final class SyntheticStudyData implements StudyData {
     return (int) (rem + (i - big) / base);
   }
 
-  private static String value(int type, long x, long created, StringBuilder b) {
+  /**
+   * Writes the value of variable {@code v} of record {@code r} into b at {@code at}; returns the
+   * end.
+   */
+  private static int writeValue(int v, RecordFacts r, char[] b, int at) {
+    long x = mix(r.hash + v * 0xD6E8FEB86659FD93L);
     if (Long.remainderUnsigned(x, 25) == 0) {
-      return "";
+      return at;
     }
     long y = x >>> 8;
-    b.setLength(0);
-    switch (type) {
+    switch (v % 8) {
       case 0: // integer
-        return Long.toString(y % 200);
+        return writeDecimal(y % 200, b, at);
       case 1: // number
-        return b.append(y % 1000)
-            .append('.')
-            .append((char) ('0' + (y >>> 12) % 10))
-            .append((char) ('0' + (y >>> 16) % 10))
-            .toString();
+        at = writeDecimal(y % 1000, b, at);
+        b[at++] = '.';
+        b[at++] = (char) ('0' + (y >>> 12) % 10);
+        b[at++] = (char) ('0' + (y >>> 16) % 10);
+        return at;
       case 2: // date
-        return timestamp(created - (y % 3000) * 86400).substring(0, 10);
+        writeTimestamp(r.created - (y % 3000) * 86400, b, at);
+        return at + 10;
       case 3: // datetime
-        return timestamp(created - (y % 100_000));
+        return writeTimestamp(r.created - (y % 100_000), b, at);
       case 4: // text
         int words = 1 + (int) (y % 4);
         for (int w = 0; w < words; w++) {
           if (w > 0) {
-            b.append(' ');
+            b[at++] = ' ';
           }
-          b.append(WORDS[(int) ((y >>> (4 * w + 4)) & 15)]);
+          at = writeAscii(WORDS[(int) ((y >>> (4 * w + 4)) & 15)], b, at);
         }
-        return b.toString();
+        return at;
       case 5: // radio
-        return Long.toString(1 + y % 4);
+        return writeDecimal(1 + y % 4, b, at);
       case 6: // checkbox
-        b.append((char) ('A' + y % 4));
+        b[at++] = (char) ('A' + y % 4);
         if ((y & 0x100) != 0) {
-          b.append('`').append((char) ('E' + (y >>> 10) % 3));
+          b[at++] = '`';
+          b[at++] = (char) ('E' + (y >>> 10) % 3);
         }
-        return b.toString();
+        return at;
       default: // boolean
-        return (y & 1) == 0 ? "true" : "false";
+        return writeAscii((y & 1) == 0 ? "true" : "false", b, at);
     }
+  }
+
+  private static int writeAscii(String s, char[] b, int at) {
+    s.getChars(0, s.length(), b, at);
+    return at + s.length();
+  }
+
+  /** Writes {@code v >= 0} in decimal into b at {@code at}; returns the end. */
+  private static int writeDecimal(long v, char[] b, int at) {
+    int digits = 1;
+    for (long p = 10; p <= v && digits < 19; p *= 10) {
+      digits++;
+    }
+    int end = at + digits;
+    for (int k = end - 1; k >= at; k--) {
+      b[k] = (char) ('0' + v % 10);
+      v /= 10;
+    }
+    return end;
   }
 
   private static final String[] TWO_DIGITS = new String[100];
@@ -561,11 +765,59 @@ public final class SyntheticStudyData implements StudyData {
     }
   }
 
-  /** {@code YYYY-MM-DD HH:MM:SS} of BASE + seconds, without java.time formatting overhead. */
+  /** {@code YYYY-MM-DD HH:MM:SS} of BASE + seconds. */
   static String timestamp(long secondsFromBase) {
+    char[] b = new char[32];
+    return new String(b, 0, writeTimestamp(secondsFromBase, b, 0));
+  }
+
+  /**
+   * Writes {@code YYYY-MM-DD HH:MM:SS} of BASE + seconds into b at {@code at} and returns the end;
+   * the date is the first 10 chars. Days are converted to the proleptic Gregorian calendar by
+   * arithmetic (as {@link java.time.LocalDate#ofEpochDay} does) rather than through java.time,
+   * which allocated and cost more than writing the rest of the record.
+   */
+  static int writeTimestamp(long secondsFromBase, char[] b, int at) {
     long epoch = BASE_EPOCH_SECOND + secondsFromBase;
     long days = Math.floorDiv(epoch, 86400);
-    long secs = Math.floorMod(epoch, 86400);
+    int secs = (int) Math.floorMod(epoch, 86400);
+    // Days since 0000-03-01, so that the leap day ends each 4-, 100- and 400-year cycle.
+    long z = days + 719_468;
+    long era = Math.floorDiv(z, 146_097);
+    long dayOfEra = z - era * 146_097;
+    long yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
+    long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+    long monthFromMarch = (5 * dayOfYear + 2) / 153;
+    int day = (int) (dayOfYear - (153 * monthFromMarch + 2) / 5 + 1);
+    int month = (int) (monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9);
+    long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+    if (year < 1000 || year > 9999) {
+      String text = slowTimestamp(epoch);
+      return writeAscii(text, b, at);
+    }
+    at = writeDecimal(year, b, at);
+    b[at++] = '-';
+    at = twoDigits(month, b, at);
+    b[at++] = '-';
+    at = twoDigits(day, b, at);
+    b[at++] = ' ';
+    at = twoDigits(secs / 3600, b, at);
+    b[at++] = ':';
+    at = twoDigits(secs / 60 % 60, b, at);
+    b[at++] = ':';
+    return twoDigits(secs % 60, b, at);
+  }
+
+  private static int twoDigits(int v, char[] b, int at) {
+    b[at] = (char) ('0' + v / 10);
+    b[at + 1] = (char) ('0' + v % 10);
+    return at + 2;
+  }
+
+  /** The java.time form of {@link #writeTimestamp}, for years outside 1000..9999. */
+  static String slowTimestamp(long epochSecond) {
+    long days = Math.floorDiv(epochSecond, 86400);
+    long secs = Math.floorMod(epochSecond, 86400);
     java.time.LocalDate d = java.time.LocalDate.ofEpochDay(days);
     return new StringBuilder(19)
         .append(d.getYear())
@@ -595,9 +847,10 @@ public final class SyntheticStudyData implements StudyData {
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
         JsonGenerator g = MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
       g.setRootValueSeparator(null);
+      char[] scratch = new char[SCRATCH_CHARS];
       for (int s = 1; s <= spec.studies(); s++) {
         for (long i = 0; i < spec.recordsPerStudy(); i++) {
-          MAPPER.writeTree(g, record(s, i));
+          writeRecord(g, s, i, scratch);
           g.writeRaw('\n');
         }
       }

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -156,5 +158,107 @@ class SyntheticStudyDataTest {
         IllegalArgumentException.class, () -> SyntheticStudySpec.create().withFormsPerStudy(0));
     assertThrows(
         IllegalArgumentException.class, () -> SyntheticStudySpec.create().withRecordsPerStudy(-1));
+  }
+
+  /** The tree of items() serialized, as the emulator's generic path writes it. */
+  private static String viaTrees(Iterator<JsonNode> items, long limit) throws Exception {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+      g.writeStartArray();
+      for (long n = 0; n < limit && items.hasNext(); n++) {
+        MAPPER.writeTree(g, items.next());
+      }
+      g.writeEndArray();
+    }
+    return out.toString();
+  }
+
+  private static String direct(
+      SyntheticStudyData data,
+      String study,
+      Slice slice,
+      long offset,
+      boolean descending,
+      long limit,
+      long expectedCount)
+      throws Exception {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+      g.writeStartArray();
+      assertEquals(
+          expectedCount,
+          data.writeItems(g, study, Resource.RECORDS, slice, offset, descending, limit));
+      g.writeEndArray();
+    }
+    return out.toString();
+  }
+
+  @Test
+  void directRecordWriterWritesExactlyTheTreesText() throws Exception {
+    SyntheticStudyData data =
+        new SyntheticStudyData(
+            SyntheticStudySpec.create()
+                .withSeed(11)
+                .withStudies(2)
+                .withFormsPerStudy(3)
+                .withVariablesPerForm(17)
+                .withRecordsPerStudy(2000));
+    for (String study : List.of("SYN001", "SYN002")) {
+      for (int f = 0; f < 3; f++) {
+        Slice form = Slice.all().withFormId(SyntheticStudyData.FIRST_FORM_ID + f);
+        long size = data.recordsOfForm(f);
+        String all = direct(data, study, form, 0, false, Long.MAX_VALUE, size);
+        assertEquals(viaTrees(data.items(study, Resource.RECORDS, form, 0, false), size), all);
+        // The generated text covers every branch: keywords, deleted records, blank values.
+        if (f == 0 && study.equals("SYN001")) {
+          assertTrue(all.contains("\"keywordName\":\"Source Verified\""));
+          assertTrue(all.contains("\"deleted\":true"));
+          assertTrue(all.contains("\":\"\""));
+        }
+      }
+    }
+    Slice keyset = Slice.all().withFormId(SyntheticStudyData.FIRST_FORM_ID + 1).after(10_000_700L);
+    assertEquals(
+        viaTrees(data.items("SYN002", Resource.RECORDS, keyset, 3, true), 7),
+        direct(data, "SYN002", keyset, 3, true, 7, 7));
+    assertEquals(
+        viaTrees(data.items("SYN002", Resource.RECORDS, keyset, 3, false), 500),
+        direct(data, "SYN002", keyset, 3, false, 500, 500));
+    assertEquals(633, data.count("SYN002", Resource.RECORDS, keyset));
+    assertEquals(
+        viaTrees(data.items("SYN002", Resource.RECORDS, keyset, 600, false), 500),
+        direct(data, "SYN002", keyset, 600, false, 500, 33));
+    assertEquals("[]", direct(data, "SYN001", keyset, 10_000, false, 500, 0));
+  }
+
+  @Test
+  void otherResourcesAreWrittenThroughTheirTrees() throws Exception {
+    SyntheticStudyData data = small(4);
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+      g.writeStartArray();
+      assertEquals(4, data.writeItems(g, "SYN001", Resource.SUBJECTS, Slice.all(), 1, false, 500));
+      g.writeEndArray();
+    }
+    assertEquals(
+        viaTrees(data.items("SYN001", Resource.SUBJECTS, Slice.all(), 1, false), 500),
+        out.toString());
+  }
+
+  @Test
+  void timestampArithmeticAgreesWithJavaTime() {
+    long base = 1_704_067_200L; // 2024-01-01T00:00:00Z
+    assertEquals("2024-01-01 00:00:00", SyntheticStudyData.timestamp(0));
+    assertEquals("2024-02-29 23:59:59", SyntheticStudyData.timestamp(60 * 86400 - 1));
+    assertEquals("2023-12-31 23:59:59", SyntheticStudyData.timestamp(-1));
+    // Every day from 1990 to 2150 (leap years, 2000 and the non-leap 2100) at a varying time.
+    for (long s = -34 * 365 * 86400L; s < 126 * 365 * 86400L; s += 86400 + 3607) {
+      assertEquals(SyntheticStudyData.slowTimestamp(base + s), SyntheticStudyData.timestamp(s));
+    }
+    // Years outside 1000..9999 take the java.time path.
+    long year999 = java.time.LocalDate.of(999, 6, 1).toEpochDay() * 86400 + 4000 - base;
+    assertEquals(
+        SyntheticStudyData.slowTimestamp(base + year999), SyntheticStudyData.timestamp(year999));
+    assertEquals("999-06-01 01:06:40", SyntheticStudyData.timestamp(year999));
   }
 }

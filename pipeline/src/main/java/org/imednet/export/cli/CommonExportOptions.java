@@ -1,5 +1,6 @@
 package org.imednet.export.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import com.fasterxml.jackson.databind.JsonNode;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
@@ -61,7 +61,9 @@ final class CommonExportOptions {
       names = "--base-url",
       paramLabel = "URL",
       description =
-          "iMednet API base URL (default: $IMEDNET_BASE_URL, else " + ApiConfig.DEFAULT_BASE_URL + ").")
+          "iMednet API base URL (default: $IMEDNET_BASE_URL, else "
+              + ApiConfig.DEFAULT_BASE_URL
+              + ").")
   String baseUrl;
 
   @Option(
@@ -98,7 +100,8 @@ final class CommonExportOptions {
   @Option(
       names = "--runner",
       paramLabel = "RUNNER",
-      description = "direct (default), flink or dataflow. Beam options pass through, e.g. --parallelism=2.",
+      description =
+          "direct (default), flink or dataflow. Beam options pass through, e.g. --parallelism=2.",
       defaultValue = "direct")
   Runner runner;
 

@@ -35,10 +35,17 @@ import picocli.CommandLine.Option;
       "then print the per-form row counts read back from the lake with DuckDB."
     })
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).", defaultValue = "out")
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Output folder (default: ${DEFAULT-VALUE}).",
+      defaultValue = "out")
   Path out;
 
-  @Option(names = "--data", paramLabel = "DIR", description = "Studies folder (default: bundled samples).")
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "Studies folder (default: bundled samples).")
   Path data;
 
   @Mixin CommonExportOptions common;
@@ -99,5 +106,4 @@ final class DemoCommand implements Callable<Integer> {
       return code;
     }
   }
-
 }

@@ -19,16 +19,31 @@ import picocli.CommandLine.Option;
       "(default: the bundled sample studies). Prints the environment to point the exporter at it."
     })
 final class EmulatorCommand implements Callable<Integer> {
-  @Option(names = "--data", paramLabel = "DIR", description = "Studies folder (default: bundled samples).")
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "Studies folder (default: bundled samples).")
   Path data;
 
-  @Option(names = "--port", paramLabel = "N", description = "Port (default: ${DEFAULT-VALUE}).", defaultValue = "8089")
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      description = "Port (default: ${DEFAULT-VALUE}).",
+      defaultValue = "8089")
   int port;
 
-  @Option(names = "--latency-ms", paramLabel = "MS", description = "Added latency per request.", defaultValue = "0")
+  @Option(
+      names = "--latency-ms",
+      paramLabel = "MS",
+      description = "Added latency per request.",
+      defaultValue = "0")
   long latencyMs;
 
-  @Option(names = "--rps", paramLabel = "R", description = "Request budget per second; more get 429 (default: unlimited).", defaultValue = "0")
+  @Option(
+      names = "--rps",
+      paramLabel = "R",
+      description = "Request budget per second; more get 429 (default: unlimited).",
+      defaultValue = "0")
   int rps;
 
   @Override

@@ -35,55 +35,108 @@ final class ExportSnowflakeCommand implements Callable<Integer> {
   @Parameters(paramLabel = "STUDY", arity = "0..*", description = "Study keys.")
   List<String> studies = new ArrayList<>();
 
-  @Option(names = "--connection", paramLabel = "NAME", description = "A connection in connections.toml.")
+  @Option(
+      names = "--connection",
+      paramLabel = "NAME",
+      description = "A connection in connections.toml.")
   String connection;
 
-  @Option(names = "--account", paramLabel = "ACCOUNT") String account;
-  @Option(names = "--user", paramLabel = "USER") String user;
-  @Option(names = "--database", paramLabel = "DB") String database;
-  @Option(names = "--schema", paramLabel = "SCHEMA") String schema;
-  @Option(names = "--warehouse", paramLabel = "WH") String warehouse;
-  @Option(names = "--role", paramLabel = "ROLE") String role;
-  @Option(names = "--stage", paramLabel = "STAGE", description = "Internal stage name.") String stage;
+  @Option(names = "--account", paramLabel = "ACCOUNT")
+  String account;
 
-  @Option(names = "--password-file", paramLabel = "FILE", description = "Read the password from this file.")
+  @Option(names = "--user", paramLabel = "USER")
+  String user;
+
+  @Option(names = "--database", paramLabel = "DB")
+  String database;
+
+  @Option(names = "--schema", paramLabel = "SCHEMA")
+  String schema;
+
+  @Option(names = "--warehouse", paramLabel = "WH")
+  String warehouse;
+
+  @Option(names = "--role", paramLabel = "ROLE")
+  String role;
+
+  @Option(names = "--stage", paramLabel = "STAGE", description = "Internal stage name.")
+  String stage;
+
+  @Option(
+      names = "--password-file",
+      paramLabel = "FILE",
+      description = "Read the password from this file.")
   Path passwordFile;
 
-  @Option(names = "--private-key-file", paramLabel = "FILE", description = "Key-pair authentication (PKCS#8 PEM).")
+  @Option(
+      names = "--private-key-file",
+      paramLabel = "FILE",
+      description = "Key-pair authentication (PKCS#8 PEM).")
   String privateKeyFile;
 
-  @Option(names = "--host", paramLabel = "HOST", description = "Override the account host (e.g. a local emulator).")
+  @Option(
+      names = "--host",
+      paramLabel = "HOST",
+      description = "Override the account host (e.g. a local emulator).")
   String host;
 
-  @Option(names = "--port", paramLabel = "PORT") Integer port;
+  @Option(names = "--port", paramLabel = "PORT")
+  Integer port;
 
-  @Option(names = "--protocol", paramLabel = "http|https") String protocol;
+  @Option(names = "--protocol", paramLabel = "http|https")
+  String protocol;
 
-  @Option(names = "--table", paramLabel = "TABLE", description = "Load every form into this one table.")
+  @Option(
+      names = "--table",
+      paramLabel = "TABLE",
+      description = "Load every form into this one table.")
   String table;
 
-  @Option(names = "--stage-prefix", paramLabel = "PREFIX", description = "Path inside the stage (default: ${DEFAULT-VALUE}).", defaultValue = "imednet")
+  @Option(
+      names = "--stage-prefix",
+      paramLabel = "PREFIX",
+      description = "Path inside the stage (default: ${DEFAULT-VALUE}).",
+      defaultValue = "imednet")
   String stagePrefix;
 
-  @Option(names = "--batch-size", paramLabel = "ROWS", description = "Rows per staged Parquet file.")
+  @Option(
+      names = "--batch-size",
+      paramLabel = "ROWS",
+      description = "Rows per staged Parquet file.")
   Integer batchSize;
 
-  @Option(names = "--manifest-path", paramLabel = "FILE", description = "JSONL ledger of loaded batches, consulted on re-runs.")
+  @Option(
+      names = "--manifest-path",
+      paramLabel = "FILE",
+      description = "JSONL ledger of loaded batches, consulted on re-runs.")
   Path manifestPath;
 
-  @Option(names = "--force-reload", description = "COPY with FORCE = TRUE (reload files Snowflake has seen).")
+  @Option(
+      names = "--force-reload",
+      description = "COPY with FORCE = TRUE (reload files Snowflake has seen).")
   boolean forceReload;
 
-  @Option(names = "--local-staging-dir", paramLabel = "DIR", description = "Keep the staged Parquet files here.")
+  @Option(
+      names = "--local-staging-dir",
+      paramLabel = "DIR",
+      description = "Keep the staged Parquet files here.")
   Path localStagingDir;
 
   @Option(names = "--keep-staged", description = "Leave loaded files in the Snowflake stage.")
   boolean keepStaged;
 
-  @Option(names = "--max-retries", paramLabel = "N", description = "Retries per batch (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+  @Option(
+      names = "--max-retries",
+      paramLabel = "N",
+      description = "Retries per batch (default: ${DEFAULT-VALUE}).",
+      defaultValue = "3")
   int maxRetries;
 
-  @Option(names = "--retry-backoff", paramLabel = "SECONDS", description = "Backoff base; waits base x 2^attempt (default: ${DEFAULT-VALUE}).", defaultValue = "1.0")
+  @Option(
+      names = "--retry-backoff",
+      paramLabel = "SECONDS",
+      description = "Backoff base; waits base x 2^attempt (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1.0")
   double retryBackoffSeconds;
 
   @Mixin CommonExportOptions common;

@@ -5,8 +5,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code imednet} command. {@link #execute} runs one command line and returns its exit code:
- * 0 success, 1 error, 2 usage error, 3 the export finished but its rows do not reconcile with the
+ * The {@code imednet} command. {@link #execute} runs one command line and returns its exit code: 0
+ * success, 1 error, 2 usage error, 3 the export finished but its rows do not reconcile with the
  * API's totals.
  */
 @Command(

@@ -34,7 +34,8 @@ final class LakeCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Query a lake with DuckDB. The lake is the view `lake`:",
-        "  " + "SELECT * FROM read_parquet('DIR/**/*.parquet', hive_partitioning = true, union_by_name = true)",
+        "  "
+            + "SELECT * FROM read_parquet('DIR/**/*.parquet', hive_partitioning = true, union_by_name = true)",
         "Without SQL, prints the row count per study and form.",
         "Example: imednet lake query out/lake \"SELECT form_key, count(*) FROM lake GROUP BY ALL\""
       })

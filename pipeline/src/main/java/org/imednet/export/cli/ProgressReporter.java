@@ -71,7 +71,8 @@ final class ProgressReporter implements AutoCloseable {
     bar.maxHint(Math.max(s.apiTotal, s.fetched));
     bar.stepTo(s.fetched);
     bar.setExtraMessage(
-        String.format(Locale.ROOT, "%d studies, %d forms, %d rows written", s.studies, s.forms, s.written));
+        String.format(
+            Locale.ROOT, "%d studies, %d forms, %d rows written", s.studies, s.forms, s.written));
   }
 
   private void printLine() {

@@ -128,7 +128,8 @@ public final class ExportJob {
   }
 
   /** Returns a PCollection that is complete once the failures are written, or known to be none. */
-  private static PCollection<?> handleFailures(PCollection<FailedRecord> failures, ExportSpec spec) {
+  private static PCollection<?> handleFailures(
+      PCollection<FailedRecord> failures, ExportSpec spec) {
     PCollection<String> lines =
         failures.apply(
             "FailureToJson",

@@ -12,8 +12,9 @@ import org.imednet.export.api.ApiConfig;
 import org.imednet.export.sinks.snowflake.LoadIntoSnowflake;
 
 /**
- * What one export run reads and where it writes. Immutable; build with {@link #builder()}. Holds the
- * API credentials inside {@link ApiConfig} as {@code Secret}s; nothing here is ever logged whole.
+ * What one export run reads and where it writes. Immutable; build with {@link #builder()}. Holds
+ * the API credentials inside {@link ApiConfig} as {@code Secret}s; nothing here is ever logged
+ * whole.
  */
 public final class ExportSpec {
   /** Where DuckDB rows go. */

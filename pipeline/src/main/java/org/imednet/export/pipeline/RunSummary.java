@@ -72,7 +72,8 @@ public final class RunSummary {
         });
     // Forms are the keys the reader reported an API total for; the rest are metadata tables,
     // which sinks count under their resource name.
-    by.values().forEach(forms -> forms.values().removeIf(m -> !m.containsKey(Metric.API_TOTAL_ELEMENTS)));
+    by.values()
+        .forEach(forms -> forms.values().removeIf(m -> !m.containsKey(Metric.API_TOTAL_ELEMENTS)));
     by.values().removeIf(Map::isEmpty);
     return new RunSummary(by, totals, destinations);
   }

@@ -60,17 +60,17 @@ final class CliFixture {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       System.setOut(o);
       System.setErr(e);
-      code = ImednetCli.newCommandLine().setOut(new java.io.PrintWriter(o, true)).setErr(
-              new java.io.PrintWriter(e, true)).execute(args);
+      code =
+          ImednetCli.newCommandLine()
+              .setOut(new java.io.PrintWriter(o, true))
+              .setErr(new java.io.PrintWriter(e, true))
+              .execute(args);
     } finally {
       System.setOut(oldOut);
       System.setErr(oldErr);
     }
     Run run =
-        new Run(
-            code,
-            out.toString(StandardCharsets.UTF_8),
-            err.toString(StandardCharsets.UTF_8));
+        new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     oldOut.println("imednet " + String.join(" ", args) + "\n" + run);
     return run;
   }
@@ -153,7 +153,8 @@ final class CliFixture {
       for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         out.put(
-            dir.relativize(p).toString(), HexFormat.of().formatHex(md.digest(Files.readAllBytes(p))));
+            dir.relativize(p).toString(),
+            HexFormat.of().formatHex(md.digest(Files.readAllBytes(p))));
       }
     }
     return out;

@@ -49,8 +49,18 @@ class ExportCliTest {
       Path db = tmp.resolve("by-form.duckdb");
       CliFixture.Run run =
           CliFixture.run(
-              "export", "parquet", "CARDIO01", "ONCO-22", "--lake", lake.toString(),
-              "--duckdb", db.toString(), "--env-file", env.toString(), "--progress", "none");
+              "export",
+              "parquet",
+              "CARDIO01",
+              "ONCO-22",
+              "--lake",
+              lake.toString(),
+              "--duckdb",
+              db.toString(),
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none");
       assertEquals(0, run.exitCode, run.toString());
 
       for (String study : List.of("CARDIO01", "ONCO-22")) {
@@ -58,9 +68,7 @@ class ExportCliTest {
         assertEquals(expected, CliFixture.lakeCounts(lake, study), study);
       }
       // By-form DuckDB tables: CARDIO01 and ONCO-22 both have a DM form.
-      assertEquals(
-          15L + 20L,
-          CliFixture.query(db, "SELECT count(*) FROM \"DM\"").get(0).get(0));
+      assertEquals(15L + 20L, CliFixture.query(db, "SELECT count(*) FROM \"DM\"").get(0).get(0));
       assertTrue(run.out.contains("CARDIO01  AE LOG         32       32         32"), run.out);
     }
   }
@@ -74,8 +82,17 @@ class ExportCliTest {
       // --vars: only those variable columns, every record of the forms that have them.
       CliFixture.Run vars =
           CliFixture.run(
-              "export", "duckdb", "CARDIO01", "study_records", db.toString(), "--vars",
-              "SYSBP,DIABP", "--env-file", env.toString(), "--progress", "none");
+              "export",
+              "duckdb",
+              "CARDIO01",
+              "study_records",
+              db.toString(),
+              "--vars",
+              "SYSBP,DIABP",
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none");
       assertEquals(0, vars.exitCode, vars.toString());
       assertEquals(
           List.of(List.of("VS", 75L)),
@@ -91,8 +108,17 @@ class ExportCliTest {
       // --forms by numeric id replaces the table: only DM (3100) and LB (3103).
       CliFixture.Run forms =
           CliFixture.run(
-              "export", "duckdb", "CARDIO01", "study_records", db.toString(), "--forms",
-              "3100,3103", "--env-file", env.toString(), "--progress", "none");
+              "export",
+              "duckdb",
+              "CARDIO01",
+              "study_records",
+              db.toString(),
+              "--forms",
+              "3100,3103",
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none");
       assertEquals(0, forms.exitCode, forms.toString());
       assertEquals(
           List.of(List.of("DM", 15L), List.of("LB", 69L)),
@@ -102,8 +128,18 @@ class ExportCliTest {
       // --use-labels: columns named by label.
       CliFixture.Run labels =
           CliFixture.run(
-              "export", "duckdb", "CARDIO01", "labelled", db.toString(), "--forms", "VS",
-              "--use-labels", "--env-file", env.toString(), "--progress", "none");
+              "export",
+              "duckdb",
+              "CARDIO01",
+              "labelled",
+              db.toString(),
+              "--forms",
+              "VS",
+              "--use-labels",
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none");
       assertEquals(0, labels.exitCode, labels.toString());
       assertEquals(List.of(List.of(75L)), CliFixture.query(db, "SELECT count(*) FROM labelled"));
       assertEquals(
@@ -122,30 +158,48 @@ class ExportCliTest {
   void transientFaultsAreRetriedAndTheOutputIsExact() throws Exception {
     FaultPlan faults =
         FaultPlan.builder()
-            .onResource("records").nth(2).fault(Fault.tooManyRequests(Duration.ofSeconds(1)))
-            .onResource("records").nth(4).fault(Fault.status(503))
+            .onResource("records")
+            .nth(2)
+            .fault(Fault.tooManyRequests(Duration.ofSeconds(1)))
+            .onResource("records")
+            .nth(4)
+            .fault(Fault.status(503))
             // The JDK HTTP client retries an idempotent GET once by itself after a reset; the
             // second reset reaches our retry policy.
-            .onResource("records").nth(6).times(2).fault(Fault.connectionReset())
-            .onResource("records").nth(9).fault(Fault.truncatedBody())
-            .onResource("variables").nth(1).fault(Fault.status(500))
+            .onResource("records")
+            .nth(6)
+            .times(2)
+            .fault(Fault.connectionReset())
+            .onResource("records")
+            .nth(9)
+            .fault(Fault.truncatedBody())
+            .onResource("variables")
+            .nth(1)
+            .fault(Fault.status(500))
             .build();
     try (ImednetEmulator emu = emulator(samples(), faults)) {
       Path env = CliFixture.envFile(tmp, emu.baseUrl(), API_KEY, SECURITY_KEY);
       Path lake = tmp.resolve("lake");
       CliFixture.Run run =
           CliFixture.run(
-              "export", "parquet", "CARDIO01", "--lake", lake.toString(), "--env-file",
-              env.toString(), "--progress", "none");
+              "export",
+              "parquet",
+              "CARDIO01",
+              "--lake",
+              lake.toString(),
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none");
       assertEquals(0, run.exitCode, run.toString());
-      assertEquals(CliFixture.sampleRecordsPerForm("CARDIO01"), CliFixture.lakeCounts(lake, "CARDIO01"));
+      assertEquals(
+          CliFixture.sampleRecordsPerForm("CARDIO01"), CliFixture.lakeCounts(lake, "CARDIO01"));
       assertTrue(run.out.contains("5 API requests retried"), run.out);
     }
   }
 
   @Test
-  void aPermanentFaultFailsNamingStudyAndFormAndLeavesThePreviousOutputAsItWas()
-      throws Exception {
+  void aPermanentFaultFailsNamingStudyAndFormAndLeavesThePreviousOutputAsItWas() throws Exception {
     Path lake = tmp.resolve("lake");
     Path db = tmp.resolve("keep.duckdb");
     try (ImednetEmulator emu = emulator(samples(), FaultPlan.none())) {
@@ -153,8 +207,17 @@ class ExportCliTest {
       assertEquals(
           0,
           CliFixture.run(
-                  "export", "parquet", "CARDIO01", "--lake", lake.toString(), "--duckdb",
-                  db.toString(), "--env-file", env.toString(), "--progress", "none")
+                  "export",
+                  "parquet",
+                  "CARDIO01",
+                  "--lake",
+                  lake.toString(),
+                  "--duckdb",
+                  db.toString(),
+                  "--env-file",
+                  env.toString(),
+                  "--progress",
+                  "none")
               .exitCode);
     }
     Map<String, String> lakeBefore = CliFixture.treeDigest(lake);
@@ -166,15 +229,28 @@ class ExportCliTest {
     changed.replaceRecord("CARDIO01", record);
     FaultPlan faults =
         FaultPlan.builder()
-            .onPath(".*/records").nth(3).times(1000).fault(Fault.status(500))
+            .onPath(".*/records")
+            .nth(3)
+            .times(1000)
+            .fault(Fault.status(500))
             .build();
     try (ImednetEmulator emu = emulator(changed, faults)) {
       Path env = CliFixture.envFile(tmp, emu.baseUrl(), API_KEY, SECURITY_KEY);
       CliFixture.Run run =
           CliFixture.run(
-              "export", "parquet", "CARDIO01", "--lake", lake.toString(), "--duckdb",
-              db.toString(), "--env-file", env.toString(), "--progress", "none",
-              "--api-retries", "1");
+              "export",
+              "parquet",
+              "CARDIO01",
+              "--lake",
+              lake.toString(),
+              "--duckdb",
+              db.toString(),
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none",
+              "--api-retries",
+              "1");
       assertEquals(1, run.exitCode, run.toString());
       assertTrue(run.err.contains("error: "), run.err);
       assertTrue(run.err.contains("CARDIO01"), run.err);
@@ -196,8 +272,15 @@ class ExportCliTest {
       Path lake = tmp.resolve("lake");
       CliFixture.Run failed =
           CliFixture.run(
-              "export", "parquet", "CARDIO01", "--lake", lake.toString(), "--env-file",
-              env.toString(), "--progress", "none");
+              "export",
+              "parquet",
+              "CARDIO01",
+              "--lake",
+              lake.toString(),
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none");
       assertEquals(1, failed.exitCode, failed.toString());
       assertTrue(failed.err.contains("1 record(s) could not be processed"), failed.err);
       assertTrue(failed.err.contains("--errors-dir"), failed.err);
@@ -207,8 +290,17 @@ class ExportCliTest {
       Path errors = tmp.resolve("errors");
       CliFixture.Run kept =
           CliFixture.run(
-              "export", "parquet", "CARDIO01", "--lake", lake.toString(), "--env-file",
-              env.toString(), "--progress", "none", "--errors-dir", errors.toString());
+              "export",
+              "parquet",
+              "CARDIO01",
+              "--lake",
+              lake.toString(),
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none",
+              "--errors-dir",
+              errors.toString());
       assertEquals(0, kept.exitCode, kept.toString());
       List<Path> files;
       try (var s = Files.list(errors)) {
@@ -234,15 +326,29 @@ class ExportCliTest {
       Path env = CliFixture.envFile(tmp, emu.baseUrl(), API_KEY, SECURITY_KEY);
       CliFixture.Run ok =
           CliFixture.run(
-              "export", "parquet", "ONCO-22", "--lake", tmp.resolve("lake").toString(),
-              "--env-file", env.toString(), "--progress", "plain");
+              "export",
+              "parquet",
+              "ONCO-22",
+              "--lake",
+              tmp.resolve("lake").toString(),
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "plain");
       assertEquals(0, ok.exitCode, ok.toString());
       // Wrong security key: the 401 message must not echo either key.
       Path wrong = CliFixture.envFile(tmp, emu.baseUrl(), API_KEY, SECURITY_KEY + "-wrong");
       CliFixture.Run denied =
           CliFixture.run(
-              "export", "parquet", "ONCO-22", "--lake", tmp.resolve("lake2").toString(),
-              "--env-file", wrong.toString(), "--progress", "none");
+              "export",
+              "parquet",
+              "ONCO-22",
+              "--lake",
+              tmp.resolve("lake2").toString(),
+              "--env-file",
+              wrong.toString(),
+              "--progress",
+              "none");
       assertEquals(1, denied.exitCode, denied.toString());
       assertTrue(denied.err.contains("401"), denied.err);
       assertTrue(denied.err.contains("IMEDNET_SECURITY_KEY"), denied.err);
@@ -250,7 +356,8 @@ class ExportCliTest {
         assertFalse(r.all().contains(API_KEY), r.toString());
         assertFalse(r.all().contains(SECURITY_KEY), r.toString());
       }
-      String args = String.join(" ", ProcessHandle.current().info().arguments().orElse(new String[0]));
+      String args =
+          String.join(" ", ProcessHandle.current().info().arguments().orElse(new String[0]));
       assertFalse(args.contains(API_KEY));
       assertFalse(args.contains(SECURITY_KEY));
     }
@@ -262,7 +369,12 @@ class ExportCliTest {
     Files.writeString(env, "IMEDNET_BASE_URL=http://127.0.0.1:9\n");
     CliFixture.Run run =
         CliFixture.run(
-            "export", "parquet", "X", "--lake", tmp.resolve("l").toString(), "--env-file",
+            "export",
+            "parquet",
+            "X",
+            "--lake",
+            tmp.resolve("l").toString(),
+            "--env-file",
             env.toString());
     assertEquals(1, run.exitCode, run.toString());
     assertTrue(run.err.contains("IMEDNET_API_KEY"), run.err);

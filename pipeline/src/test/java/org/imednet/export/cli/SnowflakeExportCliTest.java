@@ -57,14 +57,38 @@ class SnowflakeExportCliTest {
         st.execute("CREATE STAGE IMEDNET_DB.RAW.LANDING");
       }
       Path env = CliFixture.envFile(tmp, api.baseUrl(), API_KEY, SECURITY_KEY);
-      Files.writeString(env, "SNOWFLAKE_PASSWORD=" + PASSWORD + "\n", java.nio.file.StandardOpenOption.APPEND);
+      Files.writeString(
+          env, "SNOWFLAKE_PASSWORD=" + PASSWORD + "\n", java.nio.file.StandardOpenOption.APPEND);
       Path manifest = tmp.resolve("manifest.jsonl");
       String[] args = {
-        "export", "snowflake", "CARDIO01", "ONCO-22",
-        "--account", sf.account(), "--user", "LOADER", "--database", "IMEDNET_DB",
-        "--schema", "RAW", "--warehouse", "EMU_WH", "--stage", "LANDING",
-        "--host", "127.0.0.1", "--port", Integer.toString(sf.port()), "--protocol", "http",
-        "--manifest-path", manifest.toString(), "--env-file", env.toString(), "--progress", "none"
+        "export",
+        "snowflake",
+        "CARDIO01",
+        "ONCO-22",
+        "--account",
+        sf.account(),
+        "--user",
+        "LOADER",
+        "--database",
+        "IMEDNET_DB",
+        "--schema",
+        "RAW",
+        "--warehouse",
+        "EMU_WH",
+        "--stage",
+        "LANDING",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        Integer.toString(sf.port()),
+        "--protocol",
+        "http",
+        "--manifest-path",
+        manifest.toString(),
+        "--env-file",
+        env.toString(),
+        "--progress",
+        "none"
       };
 
       CliFixture.Run first = CliFixture.run(args);

@@ -66,9 +66,9 @@ public final class ExportMetrics {
   private ExportMetrics() {}
 
   /**
-   * A Beam counter that also feeds {@link LiveTally}, so a runner executing in this JVM (Direct, Flink
-   * {@code [local]}) can show progress while the job runs. The Beam counter is the authority for the
-   * end-of-run summary; the tally may over-count retried bundles.
+   * A Beam counter that also feeds {@link LiveTally}, so a runner executing in this JVM (Direct,
+   * Flink {@code [local]}) can show progress while the job runs. The Beam counter is the authority
+   * for the end-of-run summary; the tally may over-count retried bundles.
    */
   public static Counter counter(Metric metric, String studyKey, @Nullable String formKey) {
     String name = name(metric, studyKey, formKey);

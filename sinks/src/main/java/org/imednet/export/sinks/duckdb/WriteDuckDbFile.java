@@ -1,17 +1,12 @@
 package org.imednet.export.sinks.duckdb;
 
-import org.apache.beam.sdk.values.KV;
-
-import org.apache.beam.sdk.transforms.Wait;
-
-import java.util.List;
-
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.annotation.Nullable;
@@ -20,7 +15,9 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.imednet.export.rows.RowBatch;
 import org.imednet.export.rows.TableSchema;
@@ -124,7 +121,8 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
               + table
               + "'");
     }
-    return new WriteDuckDbFile(dbFile, table, false, metadataTables, runId, memoryLimit, commitAfter);
+    return new WriteDuckDbFile(
+        dbFile, table, false, metadataTables, runId, memoryLimit, commitAfter);
   }
 
   /** One table per form key. */
@@ -134,7 +132,8 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
 
   /** Whether metadata tables ({@code imednet_*}) are written; default true. */
   public WriteDuckDbFile withMetadataTables(boolean enabled) {
-    return new WriteDuckDbFile(dbFile, singleTable, byForm, enabled, runId, memoryLimit, commitAfter);
+    return new WriteDuckDbFile(
+        dbFile, singleTable, byForm, enabled, runId, memoryLimit, commitAfter);
   }
 
   /** Names this run's staging folder; default a fresh timestamp-UUID id. Same rules as the lake. */
@@ -144,7 +143,8 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
       throw new IllegalArgumentException(
           "runId must be 1..100 of [A-Za-z0-9._-] starting with a letter or digit, was " + runId);
     }
-    return new WriteDuckDbFile(dbFile, singleTable, byForm, metadataTables, runId, memoryLimit, commitAfter);
+    return new WriteDuckDbFile(
+        dbFile, singleTable, byForm, metadataTables, runId, memoryLimit, commitAfter);
   }
 
   /** DuckDB's memory limit during the load, such as {@code 512MB} or {@code 2GB}; default 1GB. */
@@ -154,7 +154,8 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
       throw new IllegalArgumentException(
           "memoryLimit must be a number and a unit (KB, MB, GB, TB, or KiB…), was " + limit);
     }
-    return new WriteDuckDbFile(dbFile, singleTable, byForm, metadataTables, runId, limit, commitAfter);
+    return new WriteDuckDbFile(
+        dbFile, singleTable, byForm, metadataTables, runId, limit, commitAfter);
   }
 
   /**

@@ -265,8 +265,7 @@ class WriteHiveParquetTest {
   void aCompleteCommitGateLetsTheCommitThrough() {
     Path lake = dir.resolve("lake");
     Pipeline p = pipeline();
-    PCollection<RowBatch> gate =
-        p.apply("Gate", Create.empty(RowBatchCoder.of()));
+    PCollection<RowBatch> gate = p.apply("Gate", Create.empty(RowBatchCoder.of()));
     PCollection<String> out =
         p.apply("Rows", Create.of(formBatch("S", "A", 1, 1)).withCoder(RowBatchCoder.of()))
             .apply(WriteHiveParquet.to(lake).withRunId("r").withCommitAfter(gate));

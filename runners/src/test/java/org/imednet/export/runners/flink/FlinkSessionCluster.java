@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
  *   @AfterAll static void stop() { cluster.close(); }
  *
  *   @Test void exports() {
- *     List<String> args = new ArrayList<>(cluster.submitArgs(FlinkSessionCluster.bundleJar()));
+ *     List<String> args = new ArrayList<>(cluster.submitArgs(FlinkSessionCluster.jobFiles()));
  *     args.add("--output=...");
  *     // PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)) ... or the CLI
  *   }
@@ -45,9 +45,9 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>Jobs are submitted from the test JVM by Beam's FlinkRunner; the TaskManager runs them with
- * only Flink on its class path, so everything the job needs must be staged: the shaded jar from
- * {@code -Pbundle} or {@code -Pheavy} ({@link #bundleJar()}), plus, for a test's own DoFns, the
- * test classes directory ({@link #testClassesDir()}), which Beam zips into a jar.
+ * only Flink on its class path, so everything the job needs must be staged: {@link #jobFiles()}
+ * (the test class path, or the shaded jar from {@code -Pbundle}). Beam zips class directories into
+ * jars under {@code --tempLocation}, which must exist.
  *
  * <p>Guarantees: {@link #start()} returns only once a TaskManager slot is free; {@link #close()} is
  * idempotent and returns only once both JVMs have exited (SIGTERM, then SIGKILL); a JVM shutdown
@@ -142,19 +142,46 @@ public final class FlinkSessionCluster implements AutoCloseable {
    * {@link #submitArgs()} plus {@code --filesToStage=...}: the jars (or class directories, which
    * Beam zips) that the TaskManager loads the job's classes from.
    */
-  public List<String> submitArgs(Path... filesToStage) {
+  public List<String> submitArgs(List<Path> filesToStage) {
     List<String> args = new ArrayList<>(submitArgs());
     args.add(
         "--filesToStage="
-            + List.of(filesToStage).stream()
+            + filesToStage.stream()
                 .map(p -> p.toAbsolutePath().toString())
                 .collect(Collectors.joining(",")));
     return args;
   }
 
   /**
+   * What the TaskManager needs to run a job submitted from this test JVM: the test class path (this
+   * module's classes, the pipeline and every dependency) without the Flink jars the cluster already
+   * has; or, with {@code -Dimednet.stage.bundle=true}, the shaded jar built by {@code -Pbundle}
+   * plus this module's test classes. The class path always matches the code under test and works in
+   * any build phase (a reactor's {@code test} phase has no upstream jars to shade); the bundle is
+   * one file and quicker to upload.
+   */
+  public static List<Path> jobFiles() {
+    if (Boolean.getBoolean("imednet.stage.bundle")) {
+      return List.of(bundleJar(), testClassesDir());
+    }
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<Path> files = new ArrayList<>();
+    for (String entry : classPath.split(java.io.File.pathSeparator)) {
+      Path path = Paths.get(entry);
+      String name = path.getFileName() == null ? "" : path.getFileName().toString();
+      // The cluster loads org.apache.flink classes parent-first from its own lib directory.
+      boolean onCluster = name.startsWith("flink-") && name.endsWith(".jar");
+      if (!entry.isEmpty() && Files.exists(path) && !onCluster) {
+        files.add(path);
+      }
+    }
+    return files;
+  }
+
+  /**
    * The shaded jar of the pipeline ({@code runners/target*}/imednet-export-bundled.jar), built by
-   * {@code -Pbundle} at package time and by {@code -Pheavy} before the tests.
+   * {@code -Pbundle} at package time.
    */
   public static Path bundleJar() {
     Path jar =
@@ -165,7 +192,7 @@ public final class FlinkSessionCluster implements AutoCloseable {
       throw new IllegalStateException(
           "no shaded jar at "
               + jar
-              + ": build the runners module with -Pheavy (tests) or -Pbundle (package)");
+              + ": build it with mvn -Pbundle -DskipTests package -pl runners -am");
     }
     return jar;
   }

@@ -38,8 +38,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the real session cluster with the scripts, runs a Beam job on it from the shaded jar plus
- * this module's test classes, and stops it. The order matters: the last test stops the cluster.
+ * Starts the real session cluster with the scripts, runs a Beam job with this class's own DoFns on
+ * it (staged from {@link FlinkSessionCluster#jobFiles()}), and stops it. The order matters: the
+ * last test stops the cluster.
  */
 @Tag("heavy")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -101,11 +102,8 @@ class FlinkSessionClusterTest {
 
   @Test
   @Order(3)
-  void runsABeamJobStagedFromTheShadedJar(@TempDir Path out) throws IOException {
-    List<String> args =
-        new ArrayList<>(
-            cluster.submitArgs(
-                FlinkSessionCluster.bundleJar(), FlinkSessionCluster.testClassesDir()));
+  void runsABeamJobWithItsOwnDoFns(@TempDir Path out) throws IOException {
+    List<String> args = new ArrayList<>(cluster.submitArgs(FlinkSessionCluster.jobFiles()));
     // Beam zips the test classes directory into a jar there before staging it.
     args.add("--tempLocation=" + Files.createDirectories(out.resolve("tmp")));
     Pipeline pipeline =

@@ -1,9 +1,10 @@
 package org.imednet.export.testdata.emulator;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Iterator;
 import java.util.List;
 
@@ -43,13 +44,14 @@ public interface StudyData {
   long count(String studyKey, Resource resource, Slice slice);
 
   /**
-   * Writes the first {@code limit} items {@link #items} would return, each as one JSON object, to
-   * {@code out}; returns how many were written. The emulator serves its keyset pages through this
-   * method, so an implementation that can write an item without building a {@link JsonNode} first
-   * overrides it; the JSON written must be exactly what serializing the nodes would write.
+   * Writes the JSON text of the first {@code limit} items {@link #items} would return to {@code
+   * out} as UTF-8, separated by {@code ,} and without brackets; returns how many were written. The
+   * emulator serves its keyset pages through this method, so an implementation that can write an
+   * item without building a {@link JsonNode} first overrides it; the text must be exactly what
+   * serializing the nodes would write. {@code out} is not closed.
    */
   default long writeItems(
-      JsonGenerator out,
+      OutputStream out,
       String studyKey,
       Resource resource,
       Slice slice,
@@ -57,15 +59,15 @@ public interface StudyData {
       boolean descending,
       long limit)
       throws IOException {
-    ObjectMapper mapper =
-        out.getCodec() instanceof ObjectMapper
-            ? (ObjectMapper) out.getCodec()
-            : SharedMapper.MAPPER;
     Iterator<JsonNode> items = items(studyKey, resource, slice, offset, descending);
     long written = 0;
-    while (written < limit && items.hasNext()) {
-      mapper.writeTree(out, items.next());
-      written++;
+    try (JsonGenerator g = SharedMapper.MAPPER.getFactory().createGenerator(out)) {
+      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      g.setRootValueSeparator(new SerializedString(","));
+      while (written < limit && items.hasNext()) {
+        SharedMapper.MAPPER.writeTree(g, items.next());
+        written++;
+      }
     }
     return written;
   }

@@ -2,8 +2,6 @@ package org.imednet.export.testdata.generator;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -12,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,10 +88,13 @@ public final class SyntheticStudyData implements StudyData {
   private final String[] studyKeys;
   private final String[] formKeys;
   private final String[] variableNames;
-  // The same, pre-encoded for the direct record writer.
-  private final SerializableString[] studyKeysJson;
-  private final SerializableString[] formKeysJson;
-  private final SerializableString[] variableNamesJson;
+  // The same as text fragments of the record writer; variable keys as ,"NAME":"
+  private final byte[][] studyKeyChars;
+  private final byte[][] formKeyChars;
+  private final byte[][] variableKeyChars;
+  // YYYY-MM-DD of every day from firstTableDay on that a record's timestamps can fall on.
+  private final long firstTableDay;
+  private final byte[] dayTable;
 
   public SyntheticStudyData(SyntheticStudySpec spec) {
     this.spec = spec;
@@ -109,17 +111,28 @@ public final class SyntheticStudyData implements StudyData {
     for (int v = 0; v < variableNames.length; v++) {
       variableNames[v] = variableName(v);
     }
-    this.studyKeysJson = serialized(studyKeys);
-    this.formKeysJson = serialized(formKeys);
-    this.variableNamesJson = serialized(variableNames);
-  }
-
-  private static SerializableString[] serialized(String[] values) {
-    SerializableString[] out = new SerializableString[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = values[i] == null ? null : new SerializedString(values[i]);
+    this.studyKeyChars = new byte[studyKeys.length][];
+    for (int s = 1; s < studyKeys.length; s++) {
+      studyKeyChars[s] = ascii(studyKeys[s]);
     }
-    return out;
+    this.formKeyChars = new byte[formKeys.length][];
+    for (int f = 0; f < formKeys.length; f++) {
+      formKeyChars[f] = ascii(formKeys[f]);
+    }
+    this.variableKeyChars = new byte[variableNames.length][];
+    for (int v = 0; v < variableNames.length; v++) {
+      variableKeyChars[v] = ascii(",\"" + variableNames[v] + "\":\"");
+    }
+    // From the earliest date value (created 0 minus 2999 days) to the latest dateModified (the
+    // last record's created plus 65535 s): about 3000 + records / 28800 days.
+    long lastCreated = Math.max(0, spec.recordsPerStudy() - 1) * 3 + 15;
+    this.firstTableDay = Math.floorDiv(BASE_EPOCH_SECOND - 2999L * 86400, 86400);
+    long lastDay = Math.floorDiv(BASE_EPOCH_SECOND + lastCreated + 65535, 86400);
+    this.dayTable = new byte[(int) (lastDay - firstTableDay + 1) * 10];
+    for (long d = firstTableDay; d <= lastDay; d++) {
+      byte[] date = ascii(slowTimestamp(d * 86400)); // years 2015..2120: 4 digits
+      System.arraycopy(date, 0, dayTable, (int) (d - firstTableDay) * 10, 10);
+    }
   }
 
   public SyntheticStudySpec spec() {
@@ -221,10 +234,10 @@ public final class SyntheticStudyData implements StudyData {
     };
   }
 
-  /** Records are written straight to {@code out}; other resources through their nodes. */
+  /** Records are written as text straight to {@code out}; other resources through their nodes. */
   @Override
   public long writeItems(
-      JsonGenerator out,
+      OutputStream out,
       String studyKey,
       Resource resource,
       Slice slice,
@@ -238,10 +251,11 @@ public final class SyntheticStudyData implements StudyData {
     int study = studyNumber(studyKey);
     long[] range = range(study, resource, slice);
     long n = Math.max(0, Math.min(limit, range[1] - range[0] - offset));
-    char[] scratch = new char[SCRATCH_CHARS];
+    byte[] text = new byte[recordChars()];
     for (long k = 0; k < n; k++) {
-      writeRecord(
-          out, study, descending ? range[1] - 1 - offset - k : range[0] + offset + k, scratch);
+      long i = descending ? range[1] - 1 - offset - k : range[0] + offset + k;
+      int length = writeRecordText(study, i, text, k > 0);
+      out.write(text, 0, length);
     }
     return n;
   }
@@ -448,12 +462,12 @@ public final class SyntheticStudyData implements StudyData {
   }
 
   private static String subjectKey(long k) {
-    char[] b = new char[32];
-    return new String(b, 0, writeSubjectKey(k, b, 0));
+    byte[] b = new byte[32];
+    return ascii(b, writeSubjectKey(k, b, 0));
   }
 
   /** {@code <siteId>-<k + 1, zero-padded to 5 digits>} into b at {@code at}; returns the end. */
-  private static int writeSubjectKey(long k, char[] b, int at) {
+  private static int writeSubjectKey(long k, byte[] b, int at) {
     at = writeDecimal(FIRST_SITE_ID + k % SITES, b, at);
     b[at++] = '-';
     for (long p = 10_000; p > k + 1 && p > 1; p /= 10) {
@@ -505,9 +519,9 @@ public final class SyntheticStudyData implements StudyData {
   /** Record {@code i} (0-based) of study {@code study}: a pure function of (seed, study, i). */
   public ObjectNode record(int study, long i) {
     RecordFacts r = new RecordFacts(study, i);
-    char[] b = new char[SCRATCH_CHARS];
-    String dc = new String(b, 0, writeTimestamp(r.created, b, 0));
-    String dm = new String(b, 0, writeTimestamp(r.modified, b, 0));
+    byte[] b = new byte[VALUE_CHARS];
+    String dc = ascii(b, writeTimestamp(r.created, b, 0));
+    String dm = ascii(b, writeTimestamp(r.modified, b, 0));
     ObjectNode n = NODES.objectNode();
     n.put("studyKey", studyKeys[study]);
     n.put("intervalId", FIRST_INTERVAL_ID + r.interval);
@@ -538,121 +552,126 @@ public final class SyntheticStudyData implements StudyData {
     data.put("dateCreated", dc);
     data.put("dateModified", dm);
     for (int v = 0; v < spec.variablesPerForm(); v++) {
-      data.put(variableNames[v], new String(b, 0, writeValue(v, r, b, 0)));
+      data.put(variableNames[v], ascii(b, writeValue(v, r, b, 0)));
     }
     return n;
   }
 
+  // The JSON text of a record, in the field order of record(), as fragments between the values.
+  // Every key, fixed value and generated value is printable ASCII without '"' or '\\' (keys and
+  // words are constants here, values digits, dates and WORDS), so the text needs no escaping and
+  // is handed to the generator as a raw value: the tree, or even Jackson's per-char escaping,
+  // cost more than generating the record.
+  private static final byte[] R_STUDY_KEY = ascii("{\"studyKey\":\"");
+  private static final byte[] R_INTERVAL_ID = ascii("\",\"intervalId\":");
+  private static final byte[] R_FORM_ID = ascii(",\"formId\":");
+  private static final byte[] R_FORM_KEY = ascii(",\"formKey\":\"");
+  private static final byte[] R_SITE_ID = ascii("\",\"siteId\":");
+  private static final byte[] R_RECORD_ID = ascii(",\"recordId\":");
+  private static final byte[] R_RECORD_OID = ascii(",\"recordOid\":\"REC-");
+  private static final byte[] R_RECORD_STATUS =
+      ascii("\",\"recordType\":\"SUBJECT\",\"recordStatus\":\"");
+  private static final byte[] R_DELETED_TRUE = ascii("\",\"deleted\":true");
+  private static final byte[] R_DELETED_FALSE = ascii("\",\"deleted\":false");
+  private static final byte[] R_DATE_CREATED = ascii(",\"dateCreated\":\"");
+  private static final byte[] R_DATE_MODIFIED = ascii("\",\"dateModified\":\"");
+  private static final byte[] R_SUBJECT_ID = ascii("\",\"subjectId\":");
+  private static final byte[] R_SUBJECT_OID = ascii(",\"subjectOid\":\"OID-S");
+  private static final byte[] R_SUBJECT_KEY = ascii("\",\"subjectKey\":\"");
+  private static final byte[] R_VISIT_ID = ascii("\",\"visitId\":");
+  private static final byte[] R_KEYWORDS = ascii(",\"parentRecordId\":0,\"keywords\":[");
+  private static final byte[] R_KEYWORD =
+      ascii(
+          "{\"keywordName\":\"Source Verified\",\"keywordKey\":\"SDV\",\"keywordId\":301,"
+              + "\"dateAdded\":\"");
+  private static final byte[] R_KEYWORD_END = ascii("\"}");
+  private static final byte[] R_RECORD_DATA = ascii("],\"recordData\":{\"dateCreated\":\"");
+  private static final byte[][] R_STATUSES = {
+    ascii(STATUSES[0]), ascii(STATUSES[1]), ascii(STATUSES[2])
+  };
+
+  /** Chars {@link #writeValue} may need: the longest text (4 words) or a timestamp. */
+  private static final int VALUE_CHARS = 64;
+
   /**
-   * Writes record {@code i} straight to {@code g}: the same JSON text as serializing {@link
-   * #record}, without building the tree (which cost most of the emulator's time per record). {@code
-   * b} is scratch space of at least {@link #SCRATCH_CHARS} chars.
+   * Writes the JSON text of record {@code i} (after a ',' with {@code comma}) into b (at least
+   * {@link #recordChars} long) from 0; returns its length. The text is exactly what serializing
+   * {@link #record} writes.
    */
-  private void writeRecord(JsonGenerator g, int study, long i, char[] b) throws IOException {
+  private int writeRecordText(int study, long i, byte[] b, boolean comma) {
     RecordFacts r = new RecordFacts(study, i);
-    // b holds dateCreated at [0, 19), dateModified at [DM, DM + 19), everything else at VALUE.
-    int dcLength = writeTimestamp(r.created, b, 0);
-    int dmLength = writeTimestamp(r.modified, b, DM) - DM;
-    g.writeStartObject();
-    g.writeFieldName(F_STUDY_KEY);
-    g.writeString(studyKeysJson[study]);
-    g.writeFieldName(F_INTERVAL_ID);
-    g.writeNumber(FIRST_INTERVAL_ID + r.interval);
-    g.writeFieldName(F_FORM_ID);
-    g.writeNumber(FIRST_FORM_ID + r.form);
-    g.writeFieldName(F_FORM_KEY);
-    g.writeString(formKeysJson[r.form]);
-    g.writeFieldName(F_SITE_ID);
-    g.writeNumber(FIRST_SITE_ID + r.subject % SITES);
-    g.writeFieldName(F_RECORD_ID);
-    g.writeNumber(r.recordId);
-    g.writeFieldName(F_RECORD_OID);
-    g.writeString(b, VALUE, writeDecimal(r.recordId, b, writeAscii("REC-", b, VALUE)) - VALUE);
-    g.writeFieldName(F_RECORD_TYPE);
-    g.writeString(SUBJECT);
-    g.writeFieldName(F_RECORD_STATUS);
-    g.writeString(STATUSES_JSON[r.status]);
-    g.writeFieldName(F_DELETED);
-    g.writeBoolean(r.deleted);
-    g.writeFieldName(F_DATE_CREATED);
-    g.writeString(b, 0, dcLength);
-    g.writeFieldName(F_DATE_MODIFIED);
-    g.writeString(b, DM, dmLength);
-    g.writeFieldName(F_SUBJECT_ID);
-    g.writeNumber(FIRST_SUBJECT_ID + r.subject);
-    g.writeFieldName(F_SUBJECT_OID);
-    g.writeString(b, VALUE, writeDecimal(r.subject + 1, b, writeAscii("OID-S", b, VALUE)) - VALUE);
-    g.writeFieldName(F_SUBJECT_KEY);
-    g.writeString(b, VALUE, writeSubjectKey(r.subject, b, VALUE) - VALUE);
-    g.writeFieldName(F_VISIT_ID);
-    g.writeNumber(FIRST_VISIT_ID + r.subject * INTERVALS + r.interval);
-    g.writeFieldName(F_PARENT_RECORD_ID);
-    g.writeNumber(0);
-    g.writeFieldName(F_KEYWORDS);
-    g.writeStartArray();
+    int at = 0;
+    if (comma) {
+      b[at++] = ',';
+    }
+    at = put(R_STUDY_KEY, b, at);
+    at = put(studyKeyChars[study], b, at);
+    at = put(R_INTERVAL_ID, b, at);
+    at = writeDecimal(FIRST_INTERVAL_ID + r.interval, b, at);
+    at = put(R_FORM_ID, b, at);
+    at = writeDecimal(FIRST_FORM_ID + r.form, b, at);
+    at = put(R_FORM_KEY, b, at);
+    at = put(formKeyChars[r.form], b, at);
+    at = put(R_SITE_ID, b, at);
+    at = writeDecimal(FIRST_SITE_ID + r.subject % SITES, b, at);
+    at = put(R_RECORD_ID, b, at);
+    at = writeDecimal(r.recordId, b, at);
+    at = put(R_RECORD_OID, b, at);
+    at = writeDecimal(r.recordId, b, at);
+    at = put(R_RECORD_STATUS, b, at);
+    at = put(R_STATUSES[r.status], b, at);
+    at = put(r.deleted ? R_DELETED_TRUE : R_DELETED_FALSE, b, at);
+    at = put(R_DATE_CREATED, b, at);
+    int dc = at;
+    at = writeTimestamp(r.created, b, at);
+    int dcLength = at - dc;
+    at = put(R_DATE_MODIFIED, b, at);
+    int dm = at;
+    at = writeTimestamp(r.modified, b, at);
+    int dmLength = at - dm;
+    at = put(R_SUBJECT_ID, b, at);
+    at = writeDecimal(FIRST_SUBJECT_ID + r.subject, b, at);
+    at = put(R_SUBJECT_OID, b, at);
+    at = writeDecimal(r.subject + 1, b, at);
+    at = put(R_SUBJECT_KEY, b, at);
+    at = writeSubjectKey(r.subject, b, at);
+    at = put(R_VISIT_ID, b, at);
+    at = writeDecimal(FIRST_VISIT_ID + r.subject * INTERVALS + r.interval, b, at);
+    at = put(R_KEYWORDS, b, at);
     if (r.sourceVerified) {
-      g.writeStartObject();
-      g.writeFieldName(F_KEYWORD_NAME);
-      g.writeString(SOURCE_VERIFIED);
-      g.writeFieldName(F_KEYWORD_KEY);
-      g.writeString(SDV);
-      g.writeFieldName(F_KEYWORD_ID);
-      g.writeNumber(301);
-      g.writeFieldName(F_DATE_ADDED);
-      g.writeString(b, DM, dmLength);
-      g.writeEndObject();
+      at = put(R_KEYWORD, b, at);
+      System.arraycopy(b, dm, b, at, dmLength);
+      at = put(R_KEYWORD_END, b, at + dmLength);
     }
-    g.writeEndArray();
-    g.writeFieldName(F_RECORD_DATA);
-    g.writeStartObject();
-    g.writeFieldName(F_DATE_CREATED);
-    g.writeString(b, 0, dcLength);
-    g.writeFieldName(F_DATE_MODIFIED);
-    g.writeString(b, DM, dmLength);
-    for (int v = 0; v < variableNamesJson.length; v++) {
-      g.writeFieldName(variableNamesJson[v]);
-      g.writeString(b, VALUE, writeValue(v, r, b, VALUE) - VALUE);
+    at = put(R_RECORD_DATA, b, at);
+    System.arraycopy(b, dc, b, at, dcLength);
+    at = put(R_DATE_MODIFIED, b, at + dcLength);
+    System.arraycopy(b, dm, b, at, dmLength);
+    at += dmLength;
+    b[at++] = '"';
+    for (int v = 0; v < variableKeyChars.length; v++) {
+      at = put(variableKeyChars[v], b, at);
+      at = writeValue(v, r, b, at);
+      b[at++] = '"';
     }
-    g.writeEndObject();
-    g.writeEndObject();
+    b[at++] = '}';
+    b[at++] = '}';
+    return at;
   }
 
-  /** Scratch chars {@link #writeRecord} needs: two timestamps and the longest value. */
-  static final int SCRATCH_CHARS = 128;
+  /** An upper bound of {@link #writeRecordText}'s length for this spec. */
+  private int recordChars() {
+    int chars = 1024; // the fixed fragments, numbers of at most 20 digits and four timestamps
+    for (byte[] key : variableKeyChars) {
+      chars += key.length + VALUE_CHARS + 1;
+    }
+    return chars;
+  }
 
-  private static final int DM = 20;
-  private static final int VALUE = 40;
-  private static final SerializedString F_STUDY_KEY = new SerializedString("studyKey");
-  private static final SerializedString F_INTERVAL_ID = new SerializedString("intervalId");
-  private static final SerializedString F_FORM_ID = new SerializedString("formId");
-  private static final SerializedString F_FORM_KEY = new SerializedString("formKey");
-  private static final SerializedString F_SITE_ID = new SerializedString("siteId");
-  private static final SerializedString F_RECORD_ID = new SerializedString("recordId");
-  private static final SerializedString F_RECORD_OID = new SerializedString("recordOid");
-  private static final SerializedString F_RECORD_TYPE = new SerializedString("recordType");
-  private static final SerializedString F_RECORD_STATUS = new SerializedString("recordStatus");
-  private static final SerializedString F_DELETED = new SerializedString("deleted");
-  private static final SerializedString F_DATE_CREATED = new SerializedString("dateCreated");
-  private static final SerializedString F_DATE_MODIFIED = new SerializedString("dateModified");
-  private static final SerializedString F_SUBJECT_ID = new SerializedString("subjectId");
-  private static final SerializedString F_SUBJECT_OID = new SerializedString("subjectOid");
-  private static final SerializedString F_SUBJECT_KEY = new SerializedString("subjectKey");
-  private static final SerializedString F_VISIT_ID = new SerializedString("visitId");
-  private static final SerializedString F_PARENT_RECORD_ID = new SerializedString("parentRecordId");
-  private static final SerializedString F_KEYWORDS = new SerializedString("keywords");
-  private static final SerializedString F_KEYWORD_NAME = new SerializedString("keywordName");
-  private static final SerializedString F_KEYWORD_KEY = new SerializedString("keywordKey");
-  private static final SerializedString F_KEYWORD_ID = new SerializedString("keywordId");
-  private static final SerializedString F_DATE_ADDED = new SerializedString("dateAdded");
-  private static final SerializedString F_RECORD_DATA = new SerializedString("recordData");
-  private static final SerializedString SUBJECT = new SerializedString("SUBJECT");
-  private static final SerializedString SOURCE_VERIFIED = new SerializedString("Source Verified");
-  private static final SerializedString SDV = new SerializedString("SDV");
-  private static final SerializedString[] STATUSES_JSON = {
-    new SerializedString(STATUSES[0]),
-    new SerializedString(STATUSES[1]),
-    new SerializedString(STATUSES[2])
-  };
+  private static int put(byte[] fragment, byte[] b, int at) {
+    System.arraycopy(fragment, 0, b, at, fragment.length);
+    return at + fragment.length;
+  }
 
   /** What record {@code i} is made of, derived from its hash; shared by both record writers. */
   private final class RecordFacts {
@@ -692,10 +711,10 @@ public final class SyntheticStudyData implements StudyData {
   }
 
   /**
-   * Writes the value of variable {@code v} of record {@code r} into b at {@code at}; returns the
-   * end.
+   * Writes the value of variable {@code v} of record {@code r} into b at {@code at} (at most {@link
+   * #VALUE_CHARS} chars); returns the end.
    */
-  private static int writeValue(int v, RecordFacts r, char[] b, int at) {
+  private int writeValue(int v, RecordFacts r, byte[] b, int at) {
     long x = mix(r.hash + v * 0xD6E8FEB86659FD93L);
     if (Long.remainderUnsigned(x, 25) == 0) {
       return at;
@@ -707,8 +726,8 @@ public final class SyntheticStudyData implements StudyData {
       case 1: // number
         at = writeDecimal(y % 1000, b, at);
         b[at++] = '.';
-        b[at++] = (char) ('0' + (y >>> 12) % 10);
-        b[at++] = (char) ('0' + (y >>> 16) % 10);
+        b[at++] = (byte) ('0' + (y >>> 12) % 10);
+        b[at++] = (byte) ('0' + (y >>> 16) % 10);
         return at;
       case 2: // date
         writeTimestamp(r.created - (y % 3000) * 86400, b, at);
@@ -721,40 +740,113 @@ public final class SyntheticStudyData implements StudyData {
           if (w > 0) {
             b[at++] = ' ';
           }
-          at = writeAscii(WORDS[(int) ((y >>> (4 * w + 4)) & 15)], b, at);
+          at = put(WORD_BYTES[(int) ((y >>> (4 * w + 4)) & 15)], b, at);
         }
         return at;
       case 5: // radio
         return writeDecimal(1 + y % 4, b, at);
       case 6: // checkbox
-        b[at++] = (char) ('A' + y % 4);
+        b[at++] = (byte) ('A' + y % 4);
         if ((y & 0x100) != 0) {
           b[at++] = '`';
-          b[at++] = (char) ('E' + (y >>> 10) % 3);
+          b[at++] = (byte) ('E' + (y >>> 10) % 3);
         }
         return at;
       default: // boolean
-        return writeAscii((y & 1) == 0 ? "true" : "false", b, at);
+        return put((y & 1) == 0 ? TRUE : FALSE, b, at);
     }
   }
 
-  private static int writeAscii(String s, char[] b, int at) {
-    s.getChars(0, s.length(), b, at);
-    return at + s.length();
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static String ascii(byte[] b, int length) {
+    return new String(b, 0, length, StandardCharsets.US_ASCII);
+  }
+
+  private static final byte[] TRUE = ascii("true");
+  private static final byte[] FALSE = ascii("false");
+  private static final byte[][] WORD_BYTES = new byte[WORDS.length][];
+
+  static {
+    for (int w = 0; w < WORDS.length; w++) {
+      WORD_BYTES[w] = ascii(WORDS[w]);
+    }
   }
 
   /** Writes {@code v >= 0} in decimal into b at {@code at}; returns the end. */
-  private static int writeDecimal(long v, char[] b, int at) {
-    int digits = 1;
-    for (long p = 10; p <= v && digits < 19; p *= 10) {
-      digits++;
+  private static int writeDecimal(long v, byte[] b, int at) {
+    if (v > Integer.MAX_VALUE) {
+      byte[] digits = ascii(Long.toString(v));
+      return put(digits, b, at);
     }
-    int end = at + digits;
-    for (int k = end - 1; k >= at; k--) {
-      b[k] = (char) ('0' + v % 10);
-      v /= 10;
+    int x = (int) v;
+    int end = at + decimalLength(x);
+    int k = end;
+    while (x >= 100) {
+      int pair = (x % 100) * 2;
+      x /= 100;
+      b[--k] = DIGIT_PAIRS[pair + 1];
+      b[--k] = DIGIT_PAIRS[pair];
+    }
+    if (x >= 10) {
+      b[--k] = DIGIT_PAIRS[x * 2 + 1];
+      b[--k] = DIGIT_PAIRS[x * 2];
+    } else {
+      b[--k] = (byte) ('0' + x);
     }
     return end;
+  }
+
+  private static int decimalLength(int x) {
+    int length = 1;
+    for (int p = 10; length < 10 && x >= p; p *= 10) {
+      length++;
+    }
+    return length;
+  }
+
+  private static final byte[] DIGIT_PAIRS = new byte[200];
+
+  static {
+    for (int i = 0; i < 100; i++) {
+      DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+      DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+    }
+  }
+
+  /**
+   * {@code YYYY-MM-DD HH:MM:SS} of BASE + seconds into b at {@code at}; returns the end. The date
+   * comes from {@link #dayTable} (java.time per timestamp cost more than the rest of the record).
+   */
+  private int writeTimestamp(long secondsFromBase, byte[] b, int at) {
+    long epoch = BASE_EPOCH_SECOND + secondsFromBase;
+    long day = Math.floorDiv(epoch, 86400);
+    long index = day - firstTableDay;
+    if (index < 0 || index >= dayTable.length / 10) {
+      return put(ascii(slowTimestamp(epoch)), b, at);
+    }
+    System.arraycopy(dayTable, (int) index * 10, b, at, 10);
+    int secs = (int) (epoch - day * 86400);
+    b[at + 10] = ' ';
+    twoDigits(secs / 3600, b, at + 11);
+    b[at + 13] = ':';
+    twoDigits(secs / 60 % 60, b, at + 14);
+    b[at + 16] = ':';
+    twoDigits(secs % 60, b, at + 17);
+    return at + 19;
+  }
+
+  /** The timestamp the record writers use, for tests. */
+  String recordTimestamp(long secondsFromBase) {
+    byte[] b = new byte[VALUE_CHARS];
+    return ascii(b, writeTimestamp(secondsFromBase, b, 0));
+  }
+
+  private static void twoDigits(int v, byte[] b, int at) {
+    b[at] = (byte) ('0' + v / 10);
+    b[at + 1] = (byte) ('0' + v % 10);
   }
 
   private static final String[] TWO_DIGITS = new String[100];
@@ -767,54 +859,10 @@ public final class SyntheticStudyData implements StudyData {
 
   /** {@code YYYY-MM-DD HH:MM:SS} of BASE + seconds. */
   static String timestamp(long secondsFromBase) {
-    char[] b = new char[32];
-    return new String(b, 0, writeTimestamp(secondsFromBase, b, 0));
+    return slowTimestamp(BASE_EPOCH_SECOND + secondsFromBase);
   }
 
-  /**
-   * Writes {@code YYYY-MM-DD HH:MM:SS} of BASE + seconds into b at {@code at} and returns the end;
-   * the date is the first 10 chars. Days are converted to the proleptic Gregorian calendar by
-   * arithmetic (as {@link java.time.LocalDate#ofEpochDay} does) rather than through java.time,
-   * which allocated and cost more than writing the rest of the record.
-   */
-  static int writeTimestamp(long secondsFromBase, char[] b, int at) {
-    long epoch = BASE_EPOCH_SECOND + secondsFromBase;
-    long days = Math.floorDiv(epoch, 86400);
-    int secs = (int) Math.floorMod(epoch, 86400);
-    // Days since 0000-03-01, so that the leap day ends each 4-, 100- and 400-year cycle.
-    long z = days + 719_468;
-    long era = Math.floorDiv(z, 146_097);
-    long dayOfEra = z - era * 146_097;
-    long yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
-    long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
-    long monthFromMarch = (5 * dayOfYear + 2) / 153;
-    int day = (int) (dayOfYear - (153 * monthFromMarch + 2) / 5 + 1);
-    int month = (int) (monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9);
-    long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-    if (year < 1000 || year > 9999) {
-      String text = slowTimestamp(epoch);
-      return writeAscii(text, b, at);
-    }
-    at = writeDecimal(year, b, at);
-    b[at++] = '-';
-    at = twoDigits(month, b, at);
-    b[at++] = '-';
-    at = twoDigits(day, b, at);
-    b[at++] = ' ';
-    at = twoDigits(secs / 3600, b, at);
-    b[at++] = ':';
-    at = twoDigits(secs / 60 % 60, b, at);
-    b[at++] = ':';
-    return twoDigits(secs % 60, b, at);
-  }
-
-  private static int twoDigits(int v, char[] b, int at) {
-    b[at] = (char) ('0' + v / 10);
-    b[at + 1] = (char) ('0' + v % 10);
-    return at + 2;
-  }
-
-  /** The java.time form of {@link #writeTimestamp}, for years outside 1000..9999. */
+  /** {@code YYYY-MM-DD HH:MM:SS} of an epoch second, through java.time. */
   static String slowTimestamp(long epochSecond) {
     long days = Math.floorDiv(epochSecond, 86400);
     long secs = Math.floorMod(epochSecond, 86400);
@@ -844,14 +892,13 @@ public final class SyntheticStudyData implements StudyData {
 
   /** Writes every record of every study, one Record JSON object per line, in recordId order. */
   public void writeNdjson(Path file) throws IOException {
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
-        JsonGenerator g = MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
-      g.setRootValueSeparator(null);
-      char[] scratch = new char[SCRATCH_CHARS];
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+      byte[] text = new byte[recordChars() + 1];
       for (int s = 1; s <= spec.studies(); s++) {
         for (long i = 0; i < spec.recordsPerStudy(); i++) {
-          writeRecord(g, s, i, scratch);
-          g.writeRaw('\n');
+          int length = writeRecordText(s, i, text, false);
+          text[length] = '\n';
+          out.write(text, 0, length + 1);
         }
       }
     }

@@ -69,6 +69,7 @@ public final class EmulatorThroughput {
         List<Thread> workers = new ArrayList<>();
         List<Throwable> failures = new ArrayList<>();
         long cpu0 = os.getProcessCpuTime();
+        long server0 = serverCpu(threads);
         long t0 = System.nanoTime();
         for (int c = 0; c < clients; c++) {
           Thread t =
@@ -96,6 +97,7 @@ public final class EmulatorThroughput {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+        double server = (serverCpu(threads) - server0) / 1e9;
         if (!failures.isEmpty()) {
           failures.get(0).printStackTrace();
           System.exit(1);
@@ -105,7 +107,8 @@ public final class EmulatorThroughput {
         }
         System.out.printf(
             "round %d: %,d records in %,d requests of %d, %d clients, %.2f s: %,.0f records/s,"
-                + " %.1f MB/s; process CPU %.2f s (clients %.2f s, emulator+GC ~%.2f s);"
+                + " %.1f MB/s; process CPU %.2f s (emulator threads %.2f s = %.1f us/record,"
+                + " client threads %.2f s, rest: HttpClient internals, GC, JIT %.2f s);"
                 + " loadavg before [%s] after [%s]%n",
             round,
             fetched.get(),
@@ -116,12 +119,27 @@ public final class EmulatorThroughput {
             fetched.get() / secs,
             bytes.get() / secs / 1e6,
             cpu,
+            server,
+            server * 1e6 / records,
             clientCpu.get() / 1e9,
-            cpu - clientCpu.get() / 1e9,
+            cpu - server - clientCpu.get() / 1e9,
             loadBefore,
             loadavg());
       }
     }
+  }
+
+  /** CPU time of the emulator's threads (workers and the JDK server's dispatcher). */
+  private static long serverCpu(ThreadMXBean threads) {
+    long sum = 0;
+    for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (t != null
+          && (t.getThreadName().startsWith("imednet-emulator-")
+              || t.getThreadName().equals("HTTP-Dispatcher"))) {
+        sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   private static void pullForm(
@@ -181,15 +199,21 @@ public final class EmulatorThroughput {
     }
   }
 
+  /** The next {@code "recordId":} at or after {@code from}, or -1; anchored on its rare 'I'. */
   private static int indexOf(byte[] b, int from) {
+    int anchor = 7; // RECORD_ID[7] == 'I'
     outer:
-    for (int i = from; i <= b.length - RECORD_ID.length; i++) {
+    for (int i = from + anchor; i < b.length - RECORD_ID.length + anchor + 1; i++) {
+      if (b[i] != 'I') {
+        continue;
+      }
+      int start = i - anchor;
       for (int j = 0; j < RECORD_ID.length; j++) {
-        if (b[i + j] != RECORD_ID[j]) {
+        if (b[start + j] != RECORD_ID[j]) {
           continue outer;
         }
       }
-      return i;
+      return start;
     }
     return -1;
   }

@@ -3,9 +3,9 @@ package org.imednet.export.testdata.emulator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
@@ -156,7 +156,7 @@ class SyntheticEmulatorTest {
 
           @Override
           public long writeItems(
-              JsonGenerator out,
+              OutputStream out,
               String studyKey,
               Resource resource,
               Slice slice,

@@ -54,7 +54,11 @@ public final class EmulatorThroughput {
                 .withRecordsPerStudy(records));
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    try (ImednetEmulator emu = ImednetEmulator.builder().data(data).build().start()) {
+    // -Durl=http://127.0.0.1:PORT pulls from an emulator in another JVM (its main, same spec).
+    String url = System.getProperty("url");
+    try (ImednetEmulator emu =
+        url == null ? ImednetEmulator.builder().data(data).build().start() : null) {
+      String base = url == null ? emu.baseUrl() : url;
       HttpClient http = HttpClient.newHttpClient();
       for (int round = 1; round <= rounds; round++) {
         String loadBefore = loadavg();
@@ -78,7 +82,7 @@ public final class EmulatorThroughput {
                     try {
                       Integer f;
                       while ((f = todo.poll()) != null) {
-                        pullForm(http, emu, data, f, pageSize, fetched, bytes, requests);
+                        pullForm(http, base, data, f, pageSize, fetched, bytes, requests);
                       }
                     } catch (Exception | AssertionError e) {
                       synchronized (failures) {
@@ -144,7 +148,7 @@ public final class EmulatorThroughput {
 
   private static void pullForm(
       HttpClient http,
-      ImednetEmulator emu,
+      String base,
       SyntheticStudyData data,
       int form,
       int pageSize,
@@ -158,7 +162,7 @@ public final class EmulatorThroughput {
     long after = 0;
     while (true) {
       String uri =
-          emu.baseUrl()
+          base
               + ImednetEmulator.API_PREFIX
               + "/studies/SYN001/records?size="
               + pageSize
@@ -167,8 +171,8 @@ public final class EmulatorThroughput {
                   "formId==" + formId + ";recordId>" + after, StandardCharsets.UTF_8);
       HttpRequest req =
           HttpRequest.newBuilder(URI.create(uri))
-              .header("x-api-key", emu.apiKey())
-              .header("x-imn-security-key", emu.securityKey())
+              .header("x-api-key", ImednetEmulator.DEFAULT_API_KEY)
+              .header("x-imn-security-key", ImednetEmulator.DEFAULT_SECURITY_KEY)
               .GET()
               .build();
       HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());

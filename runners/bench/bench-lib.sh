@@ -122,29 +122,27 @@ bench_tool() { java ${EMULATOR_JAVA_OPTS:--Xmx1g} -cp "$TOOL_CP" org.imednet.exp
 
 # --- emulators -------------------------------------------------------------------------------
 
-# start_emulator NAME SPEC [emulator args...]: starts the iMednet emulator (separate JVM) on a free
-# port, writes $WORK/NAME.env (the exporter's --env-file) and sets EMU_PID, EMU_STATS.
+# start_emulator NAME SPEC [emulator args...]: starts the iMednet emulator
+# (org.imednet.export.testdata.emulator.ImednetEmulator, its own JVM) on a free port with
+# --stats-file, writes $WORK/NAME.env (the exporter's --env-file) and sets EMU_PID, EMU_STATS.
 start_emulator() {
   local name="$1" spec="$2" port
   shift 2
   port="$(free_port)"
   EMU_STATS="$WORK/$name.stats.json"
-  # exec: $! must be the JVM itself, so SIGTERM reaches it and it writes its stats.
+  # exec: $! must be the JVM itself, so SIGTERM reaches it and it writes its stats file.
   # shellcheck disable=SC2086
-  (exec java ${EMULATOR_JAVA_OPTS:--Xmx1g} -cp "$TOOL_CP" org.imednet.export.bench.BenchTool \
-    emulator --synthetic "$spec" --port "$port" --stats-file "$EMU_STATS" "$@" \
+  (exec java ${EMULATOR_JAVA_OPTS:--Xmx1g} -cp "$CLI_CP" \
+    org.imednet.export.testdata.emulator.ImednetEmulator \
+    --synthetic "$spec" --port "$port" --stats-file "$EMU_STATS" "$@" \
     >"$WORK/$name.emulator.log" 2>&1) &
   EMU_PID=$!
   BG_PIDS+=("$EMU_PID")
   wait_for_port "$port" "$EMU_PID" "the iMednet emulator"
   # The emulator's default credentials; in a file, never on a command line.
-  umask 077
-  cat >"$WORK/$name.env" <<EOF
-IMEDNET_BASE_URL=http://127.0.0.1:$port
-IMEDNET_API_KEY=emulator-api-key
-IMEDNET_SECURITY_KEY=emulator-security-key
-EOF
-  umask 022
+  (umask 077 && printf '%s\n' "IMEDNET_BASE_URL=http://127.0.0.1:$port" \
+    IMEDNET_API_KEY=emulator-api-key IMEDNET_SECURITY_KEY=emulator-security-key \
+    >"$WORK/$name.env")
   log "iMednet emulator ($spec $*) on 127.0.0.1:$port, pid $EMU_PID"
 }
 
@@ -159,8 +157,10 @@ json_field() { grep -o "\"$2\": *[0-9]*" "$1" | head -n1 | sed 's/.*: *//'; }
 
 # --- timed runs ------------------------------------------------------------------------------
 
-# run_export NAME ARGS...: runs `imednet ARGS...` under /usr/bin/time -v; sets RUN_WALL_MS,
-# RUN_RSS_KB and RUN_RECORDS (from the "N records fetched" line). Output in $WORK/NAME.{out,err}.
+# run_export NAME ARGS...: runs `imednet ARGS...` under /usr/bin/time -v; sets RUN_OK (1 or 0),
+# RUN_ERROR (the failure's first error line), RUN_WALL_MS, RUN_RSS_KB and RUN_RECORDS (from the
+# "N records fetched" line). A failed run is reported, not fatal: an out-of-memory export is a
+# result. Output in $WORK/NAME.{out,err,time}; with PROFILE=1 a JFR recording in $WORK/NAME.jfr.
 run_export() {
   local name="$1" started ended jfr=()
   shift
@@ -169,19 +169,40 @@ run_export() {
   fi
   log "run $name: imednet $*"
   started=$(now_ms)
+  RUN_OK=1
+  RUN_ERROR=""
   # shellcheck disable=SC2086  # IMEDNET_JAVA_OPTS is a space-separated list of JVM flags
   if ! /usr/bin/time -v -o "$WORK/$name.time" \
     java ${IMEDNET_JAVA_OPTS:--Xmx1g} "${jfr[@]}" -cp "$CLI_CP" org.imednet.export.cli.ImednetCli \
     "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"; then
-    tail -n 30 "$WORK/$name.out" "$WORK/$name.err" >&2
-    die "run $name failed (see $WORK/$name.err)"
+    RUN_OK=0
+    RUN_ERROR="$(grep -m1 '^error:' "$WORK/$name.err" || tail -n1 "$WORK/$name.err")"
   fi
   ended=$(now_ms)
   RUN_WALL_MS=$((ended - started))
   RUN_RSS_KB="$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$WORK/$name.time")"
   RUN_RECORDS="$(sed -n 's/^\([0-9][0-9]*\) records fetched in .*/\1/p' "$WORK/$name.out" | tail -n1)"
-  [[ -n "$RUN_RECORDS" ]] || die "run $name printed no 'N records fetched' line"
-  log "run $name: $RUN_RECORDS records in $RUN_WALL_MS ms, peak RSS $((RUN_RSS_KB / 1024)) MiB"
+  if [[ $RUN_OK == 1 && -z "$RUN_RECORDS" ]]; then
+    RUN_OK=0
+    RUN_ERROR="no 'N records fetched' line"
+  fi
+  if [[ $RUN_OK == 1 ]]; then
+    log "run $name: $RUN_RECORDS records in $RUN_WALL_MS ms, peak RSS $((RUN_RSS_KB / 1024)) MiB"
+  else
+    log "run $name FAILED after $RUN_WALL_MS ms (peak RSS $((RUN_RSS_KB / 1024)) MiB): $RUN_ERROR"
+  fi
+}
+
+# check_run NAME EXPECTED_RECORDS [LAKE_DIR]: after a successful run the record count, and the
+# lake's form rows, must be exactly EXPECTED; a mismatch is fatal (the figure would be wrong).
+check_run() {
+  local name="$1" expected="$2" lake="${3:-}" rows
+  [[ $RUN_OK == 1 ]] || return 0
+  [[ "$RUN_RECORDS" == "$expected" ]] || die "$name fetched $RUN_RECORDS records, expected $expected"
+  if [[ -n "$lake" ]]; then
+    rows="$(bench_tool count-lake "$lake" | sed 's/rows=//')"
+    [[ "$rows" == "$expected" ]] || die "$name: the lake has $rows form rows, expected $expected"
+  fi
 }
 
 # --- arithmetic and the table ----------------------------------------------------------------

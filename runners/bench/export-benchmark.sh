@@ -15,7 +15,8 @@
 # Environment: RECORDS (default 1000000; QUICK=1: 100000), RECORDS_2 (default 2 × RECORDS), FORMS
 # (20), VARS (30), SEED (42), LATENCY_RECORDS (default 300000, a 30-60 s run; QUICK=1: 30000),
 # LATENCY_MS (200), EMULATOR_RPS (20), EXPORT_RPS (20), EXPORT_CONCURRENCY (8),
-# LATENCY_EXPORT_ARGS (extra exporter arguments for (c)), SKIP_A / SKIP_B / SKIP_C=1,
+# LATENCY_EXPORT_ARGS (extra exporter arguments for (c)), LATENCY_JAVA_OPTS (JVM options of the
+# export in (c), default IMEDNET_JAVA_OPTS), SKIP_A / SKIP_B / SKIP_C=1,
 # RESULTS_FILE (append the table there), DUCKDB_THREADS; and those of bench-lib.sh (KEEP, PROFILE,
 # BENCH_SKIP_BUILD, BENCH_BUILD_SUFFIX, IMEDNET_JAVA_OPTS, EMULATOR_JAVA_OPTS).
 set -euo pipefail
@@ -45,23 +46,25 @@ bench_build
 
 # --- (a) exporter vs DuckDB, and (b) peak RSS at RECORDS ----------------------------------------
 
+# lake_export NAME RECORDS: one `export parquet` from a fresh emulator; sets the RUN_* variables.
 lake_export() {
   local name="$1" records="$2"
   start_emulator "$name" "$(spec "$records")"
   run_export "$name" export parquet --all-studies --lake "$WORK/$name.lake" \
     --env-file "$WORK/$name.env" --progress none
   stop_emulator
-  [[ "$RUN_RECORDS" == "$records" ]] || die "$name fetched $RUN_RECORDS records, expected $records"
-  local lake_rows
-  lake_rows="$(bench_tool count-lake "$WORK/$name.lake" | sed 's/rows=//')"
-  [[ "$lake_rows" == "$records" ]] || die "$name: the lake has $lake_rows form rows, expected $records"
+  check_run "$name" "$records" "$WORK/$name.lake"
   [[ "${KEEP:-0}" == 1 ]] || rm -rf "$WORK/$name.lake"
 }
 
+failed_note() { echo "FAILED after $RUN_WALL_MS ms: $RUN_ERROR"; }
+
 if [[ "${SKIP_A:-0}" != 1 || "${SKIP_B:-0}" != 1 ]]; then
   lake_export lake-1 "$RECORDS"
+  OK_1=$RUN_OK
   EXPORT_MS=$RUN_WALL_MS
   RSS_1=$RUN_RSS_KB
+  NOTE_1="$(failed_note)"
 fi
 
 if [[ "${SKIP_A:-0}" != 1 ]]; then
@@ -73,56 +76,73 @@ if [[ "${SKIP_A:-0}" != 1 ]]; then
   DUCK_MS="$(sed -n 's/.*millis=\([0-9]*\).*/\1/p' <<<"$DUCK_OUT")"
   [[ "$DUCK_ROWS" == "$RECORDS" ]] || die "DuckDB wrote $DUCK_ROWS rows, expected $RECORDS"
   rm -rf "$WORK/records.ndjson" "$WORK/duckdb-lake"
-  EXPORT_RPS_A="$(per_second "$RECORDS" "$EXPORT_MS")"
   DUCK_RPS="$(per_second "$RECORDS" "$DUCK_MS")"
-  RATIO_A="$(ratio "$EXPORT_RPS_A" "$DUCK_RPS")"
-  row "(a) imednet export parquet, records/s" "$EXPORT_RPS_A" "" \
-    "$RECORDS records in $EXPORT_MS ms (JVM start to exit)"
+  if [[ $OK_1 == 1 ]]; then
+    EXPORT_RPS_A="$(per_second "$RECORDS" "$EXPORT_MS")"
+    RATIO_A="$(ratio "$EXPORT_RPS_A" "$DUCK_RPS")"
+    row "(a) imednet export parquet, records/s" "$EXPORT_RPS_A" "" \
+      "$RECORDS records in $EXPORT_MS ms (JVM start to exit)"
+  else
+    RATIO_A=0
+    row "(a) imednet export parquet, records/s" FAILED "" "$NOTE_1"
+  fi
   row "(a) DuckDB read_json -> COPY parquet, records/s" "$DUCK_RPS" "" \
     "$RECORDS records in $DUCK_MS ms"
-  row "(a) ratio imednet / DuckDB" "$RATIO_A" ">= 0.25" "$(verdict "$RATIO_A >= 0.25")"
+  row "(a) ratio imednet / DuckDB" "$([[ $OK_1 == 1 ]] && echo "$RATIO_A" || echo -)" ">= 0.25" \
+    "$(verdict "$OK_1 == 1 && $RATIO_A >= 0.25")"
 fi
 
 # --- (b) peak RSS at RECORDS_2 -----------------------------------------------------------------
 
 if [[ "${SKIP_B:-0}" != 1 ]]; then
   lake_export lake-2 "$RECORDS_2"
+  OK_2=$RUN_OK
   RSS_2=$RUN_RSS_KB
   RSS_RATIO="$(ratio "$RSS_2" "$RSS_1")"
   row "(b) peak RSS, $RECORDS records (MiB)" "$(mib "$RSS_1")" "<= 2048" \
-    "$(verdict "$RSS_1 <= 2097152")"
+    "$(verdict "$OK_1 == 1 && $RSS_1 <= 2097152")$([[ $OK_1 == 1 ]] || echo "  $NOTE_1")"
+  if [[ $OK_2 == 1 ]]; then
+    note2="($(per_second "$RECORDS_2" "$RUN_WALL_MS") records/s)"
+  else
+    note2="$(failed_note)"
+  fi
   row "(b) peak RSS, $RECORDS_2 records (MiB)" "$(mib "$RSS_2")" "<= 2048" \
-    "$(verdict "$RSS_2 <= 2097152")  ($(per_second "$RECORDS_2" "$RUN_WALL_MS") records/s)"
-  row "(b) RSS ratio $RECORDS_2 / $RECORDS" "$RSS_RATIO" "<= 1.20" "$(verdict "$RSS_RATIO <= 1.2")"
+    "$(verdict "$OK_2 == 1 && $RSS_2 <= 2097152")  $note2"
+  row "(b) RSS ratio $RECORDS_2 / $RECORDS" "$RSS_RATIO" "<= 1.20" \
+    "$(verdict "$OK_1 == 1 && $OK_2 == 1 && $RSS_RATIO <= 1.2")"
 fi
 
 # --- (c) latency and a request budget ----------------------------------------------------------
 
 if [[ "${SKIP_C:-0}" != 1 ]]; then
   start_emulator latency "$(spec "$LATENCY_RECORDS")" --latency-ms "$LATENCY_MS" --rps "$EMULATOR_RPS"
-  run_export latency export parquet --all-studies --lake "$WORK/latency.lake" \
+  IMEDNET_JAVA_OPTS="${LATENCY_JAVA_OPTS:-${IMEDNET_JAVA_OPTS:--Xmx1g}}" \
+    run_export latency export parquet --all-studies --lake "$WORK/latency.lake" \
     --env-file "$WORK/latency.env" --progress none \
     --requests-per-second "$EXPORT_RPS" --max-concurrent-requests "$EXPORT_CONCURRENCY" \
     "${LATENCY_EXTRA[@]}"
   stop_emulator
-  [[ "$RUN_RECORDS" == "$LATENCY_RECORDS" ]] ||
-    die "latency run fetched $RUN_RECORDS records, expected $LATENCY_RECORDS"
+  check_run latency "$LATENCY_RECORDS"
+  OK_C=$RUN_OK
   REQUESTS="$(json_field "$EMU_STATS" requests)"
   TOO_MANY="$(json_field "$EMU_STATS" status429)"
   FIRST="$(json_field "$EMU_STATS" firstRequestMillis)"
   LAST="$(json_field "$EMU_STATS" lastRequestMillis)"
   RETRIED="$(sed -n 's/.*; \([0-9][0-9]*\) API requests retried.*/\1/p' "$WORK/latency.out" | tail -n1)"
-  REQ_RATE="$(calc "$REQUESTS * 1000 / $RUN_WALL_MS")"
-  REQ_RATE="$(printf '%.1f' "$REQ_RATE")"
+  REQ_RATE="$(printf '%.1f' "$(calc "$REQUESTS * 1000 / $RUN_WALL_MS")")"
   ACTIVE_RATE="$(printf '%.1f' "$(calc "$REQUESTS * 1000 / ($LAST - $FIRST + 1)")")"
   row "(c) requests/s, count / export wall time" "$REQ_RATE" ">= 15" \
-    "$(verdict "$REQ_RATE >= 15")  ($REQUESTS requests in $RUN_WALL_MS ms)"
+    "$(verdict "$OK_C == 1 && $REQ_RATE >= 15")  ($REQUESTS requests in $RUN_WALL_MS ms)"
   row "(c) requests/s, first to last request" "$ACTIVE_RATE" "" \
     "$((LAST - FIRST)) ms between first and last request"
   row "(c) 429 responses from the emulator" "$TOO_MANY" "<= 5% of reqs" \
     "$(verdict "$TOO_MANY <= 0.05 * $REQUESTS")  (exporter retried ${RETRIED:-?})"
-  row "(c) records/s at ${LATENCY_MS} ms, ${EMULATOR_RPS} req/s" \
-    "$(per_second "$LATENCY_RECORDS" "$RUN_WALL_MS")" "" "$LATENCY_RECORDS records"
+  if [[ $OK_C == 1 ]]; then
+    row "(c) records/s at ${LATENCY_MS} ms, ${EMULATOR_RPS} req/s" \
+      "$(per_second "$LATENCY_RECORDS" "$RUN_WALL_MS")" "" "$LATENCY_RECORDS records"
+  else
+    row "(c) records/s at ${LATENCY_MS} ms, ${EMULATOR_RPS} req/s" FAILED "" "$(failed_note)"
+  fi
   [[ "${KEEP:-0}" == 1 ]] || rm -rf "$WORK/latency.lake"
 fi
 

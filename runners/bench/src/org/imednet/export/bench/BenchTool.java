@@ -11,13 +11,9 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
-import org.imednet.export.testdata.emulator.ImednetEmulator;
 import org.imednet.export.testdata.generator.SyntheticStudyData;
 import org.imednet.export.testdata.generator.SyntheticStudySpec;
 import org.imednet.export.testdata.snowflake.SnowflakeEmulator;
@@ -31,14 +27,13 @@ import org.imednet.export.testdata.snowflake.SnowflakeEmulator;
  * java -cp CP org.imednet.export.bench.BenchTool ndjson 42,1,20,30,1000000 records.ndjson
  * java -cp CP org.imednet.export.bench.BenchTool duckdb-copy records.ndjson out/  # prints millis
  * java -cp CP org.imednet.export.bench.BenchTool count-lake lake/                 # form rows
- * java -cp CP org.imednet.export.bench.BenchTool emulator --synthetic 42,1,20,30,1000 \
- *     --port 18080 --stats-file stats.json [--latency-ms 200] [--rps 20]
  * SNOWFLAKE_USER=u SNOWFLAKE_PASSWORD=p java -cp CP org.imednet.export.bench.BenchTool \
  *     snowflake-emulator ROOT PORT_FILE STATS_FILE
  * }</pre>
  *
- * <p>The emulators run until SIGTERM and then write their stats file (JSON), so a script can read
- * what the server saw, not what the client believes it sent.
+ * <p>The Snowflake emulator runs until SIGTERM and then writes the row count of every table, so
+ * a script can check what the server holds, not what the client believes it loaded. (The iMednet
+ * emulator has its own main with {@code --stats-file}.)
  */
 public final class BenchTool {
   private BenchTool() {}
@@ -58,9 +53,6 @@ public final class BenchTool {
       case "count-lake":
         countLake(rest);
         break;
-      case "emulator":
-        emulator(rest);
-        break;
       case "snowflake-emulator":
         snowflakeEmulator(rest);
         break;
@@ -72,7 +64,6 @@ public final class BenchTool {
   private static void usage() {
     System.err.println(
         "usage: BenchTool ndjson SPEC FILE | duckdb-copy NDJSON OUT_DIR | count-lake DIR"
-            + " | emulator ARGS... --stats-file FILE"
             + " | snowflake-emulator ROOT PORT_FILE STATS_FILE");
     System.exit(2);
   }
@@ -133,109 +124,9 @@ public final class BenchTool {
   }
 
   /**
-   * The iMednet emulator with a request summary: on SIGTERM it writes {@code {"requests": N,
-   * "status429": N, "statuses": {...}, "firstRequestMillis": T0, "lastRequestMillis": T1}} where
-   * the times are epoch milliseconds sampled every 50 ms.
-   */
-  private static void emulator(String[] args) throws Exception {
-    ImednetEmulator.Builder b = ImednetEmulator.builder();
-    Path stats = null;
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      String value = args[i + 1];
-      switch (args[i]) {
-        case "--synthetic":
-          b.data(new SyntheticStudyData(SyntheticStudySpec.parse(value)));
-          break;
-        case "--port":
-          b.port(Integer.parseInt(value));
-          break;
-        case "--latency-ms":
-          b.latency(Duration.ofMillis(Long.parseLong(value)));
-          break;
-        case "--rps":
-          b.requestsPerSecond(Integer.parseInt(value));
-          break;
-        case "--workers":
-          b.workers(Integer.parseInt(value));
-          break;
-        case "--stats-file":
-          stats = Paths.get(value);
-          break;
-        default:
-          throw new IllegalArgumentException("unknown emulator argument " + args[i]);
-      }
-    }
-    if (stats == null) {
-      throw new IllegalArgumentException("--stats-file is required");
-    }
-    ImednetEmulator emu = b.build().start();
-    long[] window = {0, 0};
-    int[] seen = {0};
-    Thread sampler =
-        new Thread(
-            () -> {
-              while (!Thread.currentThread().isInterrupted()) {
-                int n = emu.requests().size();
-                long now = System.currentTimeMillis();
-                synchronized (window) {
-                  if (n > seen[0]) {
-                    if (seen[0] == 0) {
-                      window[0] = now;
-                    }
-                    window[1] = now;
-                    seen[0] = n;
-                  }
-                }
-                try {
-                  Thread.sleep(50);
-                } catch (InterruptedException e) {
-                  return;
-                }
-              }
-            },
-            "stats-sampler");
-    sampler.setDaemon(true);
-    sampler.start();
-    Path statsFile = stats;
-    CountDownLatch done = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  sampler.interrupt();
-                  List<ImednetEmulator.RecordedRequest> requests = emu.requests();
-                  Map<Integer, Integer> statuses = new TreeMap<>();
-                  for (ImednetEmulator.RecordedRequest r : requests) {
-                    statuses.merge(r.status(), 1, Integer::sum);
-                  }
-                  StringBuilder json = new StringBuilder();
-                  json.append("{\"requests\": ").append(requests.size());
-                  json.append(", \"status429\": ").append(statuses.getOrDefault(429, 0));
-                  json.append(", \"statuses\": {");
-                  String sep = "";
-                  for (Map.Entry<Integer, Integer> e : statuses.entrySet()) {
-                    json.append(sep).append('"').append(e.getKey()).append("\": ");
-                    json.append(e.getValue());
-                    sep = ", ";
-                  }
-                  synchronized (window) {
-                    json.append("}, \"firstRequestMillis\": ").append(window[0]);
-                    json.append(", \"lastRequestMillis\": ").append(window[1]);
-                  }
-                  json.append("}\n");
-                  write(statsFile, json.toString());
-                  emu.close();
-                  done.countDown();
-                },
-                "stats-writer"));
-    System.out.println("iMednet emulator at " + emu.baseUrl() + ImednetEmulator.API_PREFIX);
-    System.out.flush();
-    done.await();
-  }
-
-  /**
    * The Snowflake emulator with database BENCH, schema RAW and stage BENCH_STAGE, credentials from
-   * SNOWFLAKE_USER / SNOWFLAKE_PASSWORD. Writes its port to PORT_FILE once ready; on SIGTERM
+   * SNOWFLAKE_USER / SNOWFLAKE_PASSWORD. Writes {@code SNOWFLAKE_PORT=…} and {@code
+   * SNOWFLAKE_ACCOUNT=…} lines to PORT_FILE once ready; on SIGTERM
    * writes the row count of every table in BENCH.RAW to STATS_FILE as {@code TABLE=ROWS} lines.
    */
   private static void snowflakeEmulator(String[] args) throws Exception {
@@ -279,7 +170,7 @@ public final class BenchTool {
                   done.countDown();
                 },
                 "stats-writer"));
-    write(portFile, emu.port() + "\n");
+    write(portFile, "SNOWFLAKE_PORT=" + emu.port() + "\nSNOWFLAKE_ACCOUNT=" + emu.account() + "\n");
     System.out.println("Snowflake emulator at " + emu.jdbcUrl());
     System.out.flush();
     done.await();

@@ -16,7 +16,6 @@ import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Unmatched;
 
 /** Options every {@code export} command shares: what to read, how to run, where errors go. */
 final class CommonExportOptions {
@@ -106,13 +105,24 @@ final class CommonExportOptions {
   Runner runner;
 
   @Option(
+      names = "--dry-run",
+      description =
+          "Validate the options and build the pipeline without running it (with --runner dataflow:"
+              + " Dataflow's own checks, offline).")
+  boolean dryRun;
+
+  @Option(
       names = "--progress",
       paramLabel = "MODE",
       description = "auto (bar on a terminal, lines otherwise), bar, plain or none.",
       defaultValue = "auto")
   ProgressReporter.Mode progress;
 
-  @Unmatched List<String> beamArgs = new ArrayList<>();
+  /**
+   * Beam pipeline options passed through (e.g. {@code --parallelism=2}); set by each command from
+   * its own {@code @Unmatched} field, because picocli does not apply {@code @Unmatched} in mixins.
+   */
+  List<String> beamArgs = new ArrayList<>();
 
   /** Environment merged with the env file, the file winning. */
   Map<String, String> environment() throws IOException {

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.imednet.export.api.ApiConfig;
@@ -20,6 +21,7 @@ import org.imednet.export.testdata.emulator.ImednetEmulator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code imednet demo}: the main job on embedded defaults. It starts the local API emulator with
@@ -50,8 +52,11 @@ final class DemoCommand implements Callable<Integer> {
 
   @Mixin CommonExportOptions common;
 
+  @Unmatched List<String> beamArgs = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
+    common.beamArgs = beamArgs;
     Path root = data != null ? data : SampleStudies.root();
     Files.createDirectories(out);
     Path lake = out.resolve("lake");

@@ -53,7 +53,9 @@ final class EmulatorCommand implements Callable<Integer> {
         ImednetEmulator.builder()
             .data(FolderStudyData.load(root))
             .port(port)
-            .latency(Duration.ofMillis(latencyMs));
+            .latency(Duration.ofMillis(latencyMs))
+            // A long-running demo server must not keep every request in memory.
+            .recordRequests(false);
     if (rps > 0) {
       b.requestsPerSecond(rps);
     }

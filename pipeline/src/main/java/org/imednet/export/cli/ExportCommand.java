@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 /** {@code imednet export parquet|duckdb|snowflake}. */
 @Command(
@@ -35,6 +36,10 @@ final class ExportCommand implements Runnable {
 
   /** Runs a spec with progress, prints the summary, and maps the outcome to an exit code. */
   static int runAndSummarize(ExportSpec spec, CommonExportOptions common, PrintStream out) {
+    if (common.dryRun) {
+      out.println(ExportJob.dryRun(spec, common.runner.name()));
+      return ImednetCli.EXIT_OK;
+    }
     RunSummary summary;
     try (ProgressReporter progress = common.progress(System.err)) {
       summary = ExportJob.run(spec);
@@ -85,8 +90,11 @@ final class ExportCommand implements Runnable {
 
     @Mixin CommonExportOptions common;
 
+    @Unmatched List<String> beamArgs = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
+      common.beamArgs = beamArgs;
       ApiConfig api = common.apiConfig();
       ExportSpec.Builder b =
           ExportSpec.builder()
@@ -137,8 +145,11 @@ final class ExportCommand implements Runnable {
 
     @Mixin CommonExportOptions common;
 
+    @Unmatched List<String> beamArgs = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
+      common.beamArgs = beamArgs;
       ApiConfig api = common.apiConfig();
       List<String> studies = common.allStudies ? common.studies(List.of(), api) : List.of(study);
       ExportSpec spec =

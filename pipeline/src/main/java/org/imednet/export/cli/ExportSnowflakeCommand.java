@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 /** {@code imednet export snowflake STUDY…}. */
 @Command(
@@ -141,8 +142,11 @@ final class ExportSnowflakeCommand implements Callable<Integer> {
 
   @Mixin CommonExportOptions common;
 
+  @Unmatched List<String> beamArgs = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
+    common.beamArgs = beamArgs;
     ApiConfig api = common.apiConfig();
     Map<String, String> env = common.environment();
     SnowflakeSettings.Builder sb =

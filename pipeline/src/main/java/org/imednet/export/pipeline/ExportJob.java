@@ -76,6 +76,39 @@ public final class ExportJob {
     return RunSummary.from(result, spec);
   }
 
+  /**
+   * Validates the options and builds the graph without running it. For {@code runner} values with a
+   * {@link DryRun} on the class path (Dataflow) that runner's own checks run too; otherwise Beam's
+   * option validation and graph construction.
+   */
+  public static String dryRun(ExportSpec spec, String runner) {
+    for (DryRun d : java.util.ServiceLoader.load(DryRun.class)) {
+      if (d.runner().equalsIgnoreCase(runner)) {
+        List<String> args = new ArrayList<>();
+        for (String a : spec.beamArgs()) {
+          if (!a.startsWith("--runner=")) {
+            args.add(a);
+          }
+        }
+        return d.check(p -> build(p, spec), args);
+      }
+    }
+    if ("dataflow".equalsIgnoreCase(runner)) {
+      throw new IllegalArgumentException(
+          "the Dataflow runner is not on the class path; build with the dataflow profile:"
+              + " mvn -Pdataflow package (see runners/README.md)");
+    }
+    PipelineOptions options =
+        PipelineOptionsFactory.fromArgs(spec.beamArgs().toArray(new String[0]))
+            .withValidation()
+            .create();
+    Pipeline pipeline = Pipeline.create(options);
+    build(pipeline, spec);
+    return "Dry run: options valid for "
+        + options.getRunner().getSimpleName()
+        + "; the export graph builds. Nothing was run.";
+  }
+
   /** Adds the export to {@code pipeline}: read, flatten, write to every configured destination. */
   public static void build(Pipeline pipeline, ExportSpec spec) {
     ReadStudyRecords read =

@@ -60,7 +60,9 @@ class ExportCliTest {
               "--env-file",
               env.toString(),
               "--progress",
-              "none");
+              "none",
+              // A Beam option passes through to the runner.
+              "--targetParallelism=2");
       assertEquals(0, run.exitCode, run.toString());
 
       for (String study : List.of("CARDIO01", "ONCO-22")) {
@@ -378,6 +380,42 @@ class ExportCliTest {
             env.toString());
     assertEquals(1, run.exitCode, run.toString());
     assertTrue(run.err.contains("IMEDNET_API_KEY"), run.err);
+  }
+
+  @Test
+  void aDryRunValidatesAndBuildsWithoutReadingOrWriting() throws Exception {
+    Path env = CliFixture.envFile(tmp, "http://127.0.0.1:9", API_KEY, SECURITY_KEY);
+    Path lake = tmp.resolve("never");
+    CliFixture.Run run =
+        CliFixture.run(
+            "export",
+            "parquet",
+            "CARDIO01",
+            "--lake",
+            lake.toString(),
+            "--env-file",
+            env.toString(),
+            "--dry-run");
+    assertEquals(0, run.exitCode, run.toString());
+    assertTrue(
+        run.out.contains("Dry run: options valid for DirectRunner; the export graph builds."),
+        run.out);
+    assertFalse(Files.exists(lake));
+
+    CliFixture.Run dataflow =
+        CliFixture.run(
+            "export",
+            "parquet",
+            "CARDIO01",
+            "--lake",
+            lake.toString(),
+            "--env-file",
+            env.toString(),
+            "--runner",
+            "dataflow",
+            "--dry-run");
+    assertEquals(1, dataflow.exitCode, dataflow.toString());
+    assertTrue(dataflow.err.contains("mvn -Pdataflow"), dataflow.err);
   }
 
   @Test

@@ -100,8 +100,8 @@ SF_RSS=$RUN_RSS_KB
 stop_snowflake
 if [[ $SF_OK == 1 ]]; then
   [[ -s "$WORK/snowflake.tables" ]] || die "the Snowflake emulator wrote no table counts"
-  # Form tables are named by form key (F001...); the rest are metadata tables.
-  SF_ROWS="$(awk -F= '$1 ~ /^F[0-9]+$/ { n += $2 } END { print n + 0 }' "$WORK/snowflake.tables")"
+  # Form tables are STUDY_FORM (SYN001_F001...); metadata tables are STUDY_META_*.
+  SF_ROWS="$(awk -F= '$1 !~ /_META_/ { n += $2 } END { print n + 0 }' "$WORK/snowflake.tables")"
   [[ "$SF_ROWS" == "$RECORDS" ]] ||
     die "the Snowflake form tables hold $SF_ROWS rows, expected $RECORDS (see $WORK/snowflake.tables)"
 fi

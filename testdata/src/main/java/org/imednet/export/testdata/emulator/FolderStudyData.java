@@ -49,16 +49,37 @@ public final class FolderStudyData implements StudyData {
     return new FolderStudyData(Collections.emptyMap());
   }
 
-  /** Loads every sub-folder of {@code root} that holds a {@code study.json}. */
+  /**
+   * Loads every sub-folder of {@code root} as a study: its {@code study.json} (required) and any of
+   * the resource files. A folder without {@code study.json} but with resource files, a file that is
+   * not valid JSON, or a resource file that is not an array is an error naming the file.
+   */
   public static FolderStudyData load(Path root) {
+    if (!Files.isDirectory(root)) {
+      throw new IllegalArgumentException("studies folder " + root + " does not exist");
+    }
     Map<String, StudySnapshot> studies = new TreeMap<>();
     try (Stream<Path> dirs = Files.list(root)) {
       for (Path dir : (Iterable<Path>) dirs.sorted()::iterator) {
-        Path studyFile = dir.resolve("study.json");
-        if (!Files.isRegularFile(studyFile)) {
+        if (!Files.isDirectory(dir)) {
           continue;
         }
-        JsonNode study = MAPPER.readTree(studyFile.toFile());
+        Path studyFile = dir.resolve("study.json");
+        if (!Files.isRegularFile(studyFile)) {
+          boolean hasResources = false;
+          for (Resource r : Resource.values()) {
+            hasResources |= Files.isRegularFile(dir.resolve(r.fileName()));
+          }
+          if (hasResources) {
+            throw new IllegalArgumentException(
+                dir + " has resource files but no study.json (one Study object)");
+          }
+          continue;
+        }
+        JsonNode study = readJson(studyFile);
+        if (!study.isObject()) {
+          throw new IllegalArgumentException(studyFile + " must hold one Study JSON object");
+        }
         String key = study.path("studyKey").asText("");
         if (key.isEmpty()) {
           throw new IllegalArgumentException(studyFile + " has no studyKey");
@@ -68,7 +89,7 @@ public final class FolderStudyData implements StudyData {
           Path file = dir.resolve(r.fileName());
           List<JsonNode> items = new ArrayList<>();
           if (Files.isRegularFile(file)) {
-            JsonNode array = MAPPER.readTree(file.toFile());
+            JsonNode array = readJson(file);
             if (!array.isArray()) {
               throw new IllegalArgumentException(file + " must hold a JSON array");
             }
@@ -82,6 +103,21 @@ public final class FolderStudyData implements StudyData {
       throw new UncheckedIOException("cannot read test studies under " + root, e);
     }
     return new FolderStudyData(Collections.unmodifiableMap(studies));
+  }
+
+  private static JsonNode readJson(Path file) throws IOException {
+    try {
+      return MAPPER.readTree(file.toFile());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          file
+              + " is not valid JSON (line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + "): "
+              + e.getOriginalMessage());
+    }
   }
 
   @Override

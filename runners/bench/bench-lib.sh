@@ -8,6 +8,8 @@
 #   EMULATOR_JAVA_OPTS  JVM options of the emulator JVMs (default -Xmx1g)
 #   KEEP=1              keep the work directory (lakes, logs, JFR files) instead of deleting it
 #   PROFILE=1           record a JFR file of every export JVM into the work directory
+#   RUN_TIMEOUT         seconds before an export JVM is killed and its run reported as failed
+#                       (default 1800; a JVM thrashing in GC near its heap limit can take long)
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/../.." && pwd)"
@@ -171,12 +173,19 @@ run_export() {
   started=$(now_ms)
   RUN_OK=1
   RUN_ERROR=""
+  # timeout runs under time: the JVM's peak RSS still reaches time's rusage when it is killed.
   # shellcheck disable=SC2086  # IMEDNET_JAVA_OPTS is a space-separated list of JVM flags
-  if ! /usr/bin/time -v -o "$WORK/$name.time" \
+  if ! /usr/bin/time -v -o "$WORK/$name.time" timeout -s KILL "${RUN_TIMEOUT:-1800}" \
     java ${IMEDNET_JAVA_OPTS:--Xmx1g} "${jfr[@]}" -cp "$CLI_CP" org.imednet.export.cli.ImednetCli \
     "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"; then
     RUN_OK=0
-    RUN_ERROR="$(grep -m1 '^error:' "$WORK/$name.err" || tail -n1 "$WORK/$name.err")"
+    if grep -q 'Command terminated by signal 9' "$WORK/$name.time"; then
+      RUN_ERROR="killed after RUN_TIMEOUT=${RUN_TIMEOUT:-1800} s"
+      grep -q 'OutOfMemoryError\|heap space' "$WORK/$name.err" &&
+        RUN_ERROR="$RUN_ERROR (OutOfMemoryError logged before)"
+    else
+      RUN_ERROR="$(grep -m1 '^error:' "$WORK/$name.err" || tail -n1 "$WORK/$name.err")"
+    fi
   fi
   ended=$(now_ms)
   RUN_WALL_MS=$((ended - started))

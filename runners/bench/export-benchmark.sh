@@ -94,7 +94,10 @@ fi
 
 # --- (b) peak RSS at RECORDS_2 -----------------------------------------------------------------
 
-if [[ "${SKIP_B:-0}" != 1 ]]; then
+if [[ "${SKIP_B:-0}" != 1 && $OK_1 == 0 ]]; then
+  row "(b) peak RSS, $RECORDS records (MiB)" "$(mib "$RSS_1")" "<= 2048" "MISS  $NOTE_1"
+  row "(b) peak RSS, $RECORDS_2 records (MiB)" "not run" "<= 2048" "MISS  ($RECORDS failed)"
+elif [[ "${SKIP_B:-0}" != 1 ]]; then
   lake_export lake-2 "$RECORDS_2"
   OK_2=$RUN_OK
   RSS_2=$RUN_RSS_KB

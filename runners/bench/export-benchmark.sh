@@ -15,7 +15,8 @@
 # Environment: RECORDS (default 1000000; QUICK=1: 100000), RECORDS_2 (default 2 × RECORDS), FORMS
 # (20), VARS (30), SEED (42), LATENCY_RECORDS (default 300000, a 30-60 s run; QUICK=1: 30000),
 # LATENCY_MS (200), EMULATOR_RPS (20), EXPORT_RPS (20), EXPORT_CONCURRENCY (8),
-# LATENCY_EXPORT_ARGS (extra exporter arguments for (c)), LATENCY_JAVA_OPTS (JVM options of the
+# EXPORT_ARGS (extra exporter arguments for every run, e.g. "--runner flink --parallelism=2"),
+# LATENCY_EXPORT_ARGS (extra exporter arguments for (c), default EXPORT_ARGS), LATENCY_JAVA_OPTS (JVM options of the
 # export in (c), default IMEDNET_JAVA_OPTS), SKIP_A / SKIP_B / SKIP_C=1,
 # RESULTS_FILE (append the table there), DUCKDB_THREADS; and those of bench-lib.sh (KEEP, PROFILE,
 # BENCH_SKIP_BUILD, BENCH_BUILD_SUFFIX, IMEDNET_JAVA_OPTS, EMULATOR_JAVA_OPTS).
@@ -36,7 +37,8 @@ LATENCY_MS="${LATENCY_MS:-200}"
 EMULATOR_RPS="${EMULATOR_RPS:-20}"
 EXPORT_RPS="${EXPORT_RPS:-20}"
 EXPORT_CONCURRENCY="${EXPORT_CONCURRENCY:-8}"
-read -r -a LATENCY_EXTRA <<<"${LATENCY_EXPORT_ARGS:-}"
+read -r -a EXPORT_EXTRA <<<"${EXPORT_ARGS:-}"
+read -r -a LATENCY_EXTRA <<<"${LATENCY_EXPORT_ARGS:-${EXPORT_ARGS:-}}"
 
 spec() { echo "$SEED,1,$FORMS,$VARS,$1"; }
 
@@ -51,7 +53,7 @@ lake_export() {
   local name="$1" records="$2"
   start_emulator "$name" "$(spec "$records")"
   run_export "$name" export parquet --all-studies --lake "$WORK/$name.lake" \
-    --env-file "$WORK/$name.env" --progress none
+    --env-file "$WORK/$name.env" --progress none "${EXPORT_EXTRA[@]}"
   stop_emulator
   check_run "$name" "$records" "$WORK/$name.lake"
   [[ "${KEEP:-0}" == 1 ]] || rm -rf "$WORK/$name.lake"
@@ -152,4 +154,4 @@ fi
 LOAD_AFTER="$(loadavg)"
 row "load average (1/5/15 min) before" "$LOAD_BEFORE" "" "$(nproc) cores, shared machine"
 row "load average (1/5/15 min) after" "$LOAD_AFTER" "" ""
-print_table "export benchmark: $FORMS forms x $VARS variables, $RECORDS records ($(date -u +%FT%TZ), $(git -C "$REPO_DIR" rev-parse --short HEAD))"
+print_table "export benchmark: $FORMS forms x $VARS variables, $RECORDS records, exporter args '${EXPORT_ARGS:-}' ($(date -u +%FT%TZ), $(git -C "$REPO_DIR" rev-parse --short HEAD))"

@@ -12,6 +12,7 @@
 # run and reaches both JVMs through the environment or an env file, never a command line.
 #
 # Environment: RECORDS (default 200000; QUICK=1: 20000), FORMS (20), VARS (30), SEED (42),
+# EXPORT_ARGS (extra exporter arguments for both runs, e.g. "--runner flink --parallelism=2"),
 # SNOWFLAKE_EXPORT_ARGS (extra arguments for the Snowflake export, e.g. "--batch-size 50000"),
 # RESULTS_FILE, and those of bench-lib.sh (KEEP, PROFILE, BENCH_SKIP_BUILD, BENCH_BUILD_SUFFIX,
 # IMEDNET_JAVA_OPTS, EMULATOR_JAVA_OPTS).
@@ -26,6 +27,7 @@ FORMS="${FORMS:-20}"
 VARS="${VARS:-30}"
 SEED="${SEED:-42}"
 SPEC="$SEED,1,$FORMS,$VARS,$RECORDS"
+read -r -a EXPORT_EXTRA <<<"${EXPORT_ARGS:-}"
 read -r -a SNOWFLAKE_EXTRA <<<"${SNOWFLAKE_EXPORT_ARGS:-}"
 
 bench_init snowflake-benchmark
@@ -36,7 +38,7 @@ bench_build
 
 start_emulator lake "$SPEC"
 run_export lake export parquet --all-studies --lake "$WORK/lake" --env-file "$WORK/lake.env" \
-  --progress none
+  --progress none "${EXPORT_EXTRA[@]}"
 stop_emulator
 check_run lake "$RECORDS" "$WORK/lake"
 LAKE_OK=$RUN_OK
@@ -91,7 +93,7 @@ EOF
 } >"$WORK/snowflake-export.env"
 umask 022
 run_export snowflake export snowflake --all-studies --env-file "$WORK/snowflake-export.env" \
-  --progress none --manifest-path "$WORK/manifest.jsonl" "${SNOWFLAKE_EXTRA[@]}"
+  --progress none --manifest-path "$WORK/manifest.jsonl" "${EXPORT_EXTRA[@]}" "${SNOWFLAKE_EXTRA[@]}"
 stop_emulator
 check_run snowflake "$RECORDS"
 SF_OK=$RUN_OK
@@ -125,4 +127,4 @@ if [[ $LAKE_OK == 1 && $SF_OK == 1 ]]; then
 fi
 row "load average (1/5/15 min) before" "$LOAD_BEFORE" "" "$(nproc) cores, shared machine"
 row "load average (1/5/15 min) after" "$(loadavg)" "" ""
-print_table "Snowflake benchmark: $FORMS forms x $VARS variables, $RECORDS records ($(date -u +%FT%TZ), $(git -C "$REPO_DIR" rev-parse --short HEAD))"
+print_table "Snowflake benchmark: $FORMS forms x $VARS variables, $RECORDS records, exporter args '${EXPORT_ARGS:-}' ($(date -u +%FT%TZ), $(git -C "$REPO_DIR" rev-parse --short HEAD))"

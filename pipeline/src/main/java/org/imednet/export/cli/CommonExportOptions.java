@@ -15,6 +15,7 @@ import java.util.Set;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
+import org.imednet.export.pipeline.ExportSpec;
 import picocli.CommandLine.Option;
 
 /** Options every {@code export} command shares: what to read, how to run, where errors go. */
@@ -214,6 +215,18 @@ final class CommonExportOptions {
       }
     }
     return runner == Runner.FLINK ? Runtime.getRuntime().availableProcessors() : 1;
+  }
+
+  /** A spec with what every export shares: the API, studies, selection, errors and runner. */
+  ExportSpec.Builder spec(ApiConfig api, List<String> studyKeys) {
+    return ExportSpec.builder()
+        .api(api)
+        .studies(studyKeys)
+        .forms(formSet())
+        .variables(varSet())
+        .useLabels(useLabels)
+        .errorsDir(errorsDir)
+        .beamArgs(beamArguments());
   }
 
   Set<String> formSet() {

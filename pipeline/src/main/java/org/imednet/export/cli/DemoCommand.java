@@ -11,9 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.Secret;
-import org.imednet.export.pipeline.ExportJob;
 import org.imednet.export.pipeline.ExportSpec;
-import org.imednet.export.pipeline.RunSummary;
 import org.imednet.export.sinks.parquet.HiveParquet;
 import org.imednet.export.testdata.SampleStudies;
 import org.imednet.export.testdata.emulator.FolderStudyData;
@@ -73,22 +71,12 @@ final class DemoCommand implements Callable<Integer> {
               .build();
       List<String> studies = CommonExportOptions.listStudies(api);
       ExportSpec spec =
-          ExportSpec.builder()
-              .api(api)
-              .studies(studies)
-              .forms(common.formSet())
-              .variables(common.varSet())
-              .useLabels(common.useLabels)
+          common
+              .spec(api, studies)
               .lake(lake)
               .duckDb(db, "study_records", ExportSpec.DuckDbLayout.SINGLE_TABLE)
-              .errorsDir(common.errorsDir)
-              .beamArgs(common.beamArguments())
               .build();
-      RunSummary summary;
-      try (ProgressReporter progress = common.progress(System.err)) {
-        summary = ExportJob.run(spec);
-      }
-      int code = ExportCommand.report(summary, System.out);
+      int code = ExportCommand.runAndSummarize(spec, common, System.out);
       System.out.println();
       System.out.println("Read back from the lake with DuckDB:");
       System.out.println(

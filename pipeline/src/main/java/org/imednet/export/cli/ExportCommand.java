@@ -97,16 +97,7 @@ final class ExportCommand implements Runnable {
       common.beamArgs = beamArgs;
       ApiConfig api = common.apiConfig();
       ExportSpec.Builder b =
-          ExportSpec.builder()
-              .api(api)
-              .studies(common.studies(studies, api))
-              .forms(common.formSet())
-              .variables(common.varSet())
-              .useLabels(common.useLabels)
-              .lake(lake)
-              .metadataDir(metadataDir)
-              .errorsDir(common.errorsDir)
-              .beamArgs(common.beamArguments());
+          common.spec(api, common.studies(studies, api)).lake(lake).metadataDir(metadataDir);
       if (duckDb != null) {
         b.duckDb(duckDb, null, ExportSpec.DuckDbLayout.BY_FORM);
       }
@@ -153,18 +144,12 @@ final class ExportCommand implements Runnable {
       ApiConfig api = common.apiConfig();
       List<String> studies = common.allStudies ? common.studies(List.of(), api) : List.of(study);
       ExportSpec spec =
-          ExportSpec.builder()
-              .api(api)
-              .studies(studies)
-              .forms(common.formSet())
-              .variables(common.varSet())
-              .useLabels(common.useLabels)
+          common
+              .spec(api, studies)
               .duckDb(
                   db,
                   byForm ? null : table,
                   byForm ? ExportSpec.DuckDbLayout.BY_FORM : ExportSpec.DuckDbLayout.SINGLE_TABLE)
-              .errorsDir(common.errorsDir)
-              .beamArgs(common.beamArguments())
               .build();
       return runAndSummarize(spec, common, System.out);
     }

@@ -179,17 +179,7 @@ final class ExportSnowflakeCommand implements Callable<Integer> {
     if (manifestPath != null) load = load.withManifestPath(manifestPath);
     if (localStagingDir != null) load = load.withLocalStagingDir(localStagingDir);
 
-    ExportSpec spec =
-        ExportSpec.builder()
-            .api(api)
-            .studies(common.studies(studies, api))
-            .forms(common.formSet())
-            .variables(common.varSet())
-            .useLabels(common.useLabels)
-            .snowflake(load)
-            .errorsDir(common.errorsDir)
-            .beamArgs(common.beamArguments())
-            .build();
+    ExportSpec spec = common.spec(api, common.studies(studies, api)).snowflake(load).build();
     return ExportCommand.runAndSummarize(spec, common, System.out);
   }
 }

@@ -97,12 +97,18 @@ final class CommonExportOptions {
       defaultValue = "5")
   int apiRetries;
 
+  // The laptop default is Flink's embedded MiniCluster, chosen by measurement (docs/benchmarks.md):
+  // it streams records between operators, so memory stays flat, while the DirectRunner holds each
+  // step's whole output in memory (it ran out of a 1 GiB heap at 1,000,000 records) and is 2-5x
+  // slower. The DirectRunner stays available; it is Beam's correctness-checking runner.
   @Option(
       names = "--runner",
       paramLabel = "RUNNER",
       description =
-          "direct (default), flink or dataflow. Beam options pass through, e.g. --parallelism=2.",
-      defaultValue = "direct")
+          "flink (default: an embedded Flink, or a cluster with --flinkMaster=HOST:PORT), direct"
+              + " (Beam's DirectRunner) or dataflow. Beam options pass through, e.g."
+              + " --parallelism=2.",
+      defaultValue = "flink")
   Runner runner;
 
   @Option(

@@ -398,7 +398,7 @@ class ExportCliTest {
             "--dry-run");
     assertEquals(0, run.exitCode, run.toString());
     assertTrue(
-        run.out.contains("Dry run: options valid for DirectRunner; the export graph builds."),
+        run.out.contains("Dry run: options valid for FlinkRunner; the export graph builds."),
         run.out);
     assertFalse(Files.exists(lake));
 

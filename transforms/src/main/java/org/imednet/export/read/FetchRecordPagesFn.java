@@ -4,9 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.ApiPage;
 import org.imednet.export.api.ImednetApi;
@@ -31,6 +38,13 @@ import org.slf4j.LoggerFactory;
  * otherwise put every record in every form); a record outside the range belongs to another range
  * and is left to it. A page whose ids do not ascend past the last id fails, because keyset paging
  * could then repeat or skip records.
+ *
+ * <p>Keyset paging is sequential within a range, so with API latency one range keeps one request in
+ * flight. The ranges of a bundle are therefore read concurrently, up to {@link
+ * ApiConfig#maxConcurrentRequests()} at a time (the per-JVM request gate still bounds all requests
+ * together). Pages come back through a small bounded queue and are emitted, and counted, on the
+ * DoFn's own thread; a reader that gets ahead waits for the queue, so memory stays bounded. The
+ * first failure fails the bundle, which the runner retries; its ranges are re-read in full.
  */
 final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
   private static final long serialVersionUID = 1L;
@@ -41,26 +55,149 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
   private final ApiConfig config;
   private final ImednetApiFactory factory;
   private transient ImednetApi api;
+  private transient ExecutorService readers;
+  private transient BlockingQueue<Event> events;
+  private transient int inFlight;
 
   FetchRecordPagesFn(ApiConfig config, ImednetApiFactory factory) {
     this.config = config;
     this.factory = factory;
   }
 
+  /** What a reader thread hands to the DoFn thread. */
+  private static final class Event {
+    final RecordRange range;
+    final RecordPage page; // a page, or null
+    final boolean emitWhenEmpty;
+    final long otherForm; // with done: records of other forms skipped in the range
+    final boolean done;
+    final IOException failure;
+
+    private Event(
+        RecordRange range,
+        RecordPage page,
+        boolean emitWhenEmpty,
+        long otherForm,
+        boolean done,
+        IOException failure) {
+      this.range = range;
+      this.page = page;
+      this.emitWhenEmpty = emitWhenEmpty;
+      this.otherForm = otherForm;
+      this.done = done;
+      this.failure = failure;
+    }
+  }
+
   @Setup
   public void setup() {
     api = factory.create(config);
+    readers =
+        Executors.newFixedThreadPool(
+            config.maxConcurrentRequests(),
+            r -> {
+              Thread t = new Thread(r, "imednet-range-reader");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  @StartBundle
+  public void startBundle() {
+    events = new ArrayBlockingQueue<>(2 * config.maxConcurrentRequests());
+    inFlight = 0;
   }
 
   @ProcessElement
   public void process(@Element RecordRange range, OutputReceiver<RecordPage> out)
-      throws IOException {
+      throws IOException, InterruptedException {
+    while (inFlight >= config.maxConcurrentRequests()) {
+      handle(events.take(), out::output);
+    }
+    inFlight++;
+    BlockingQueue<Event> queue = events;
+    readers.execute(() -> read(range, queue));
+    Event ready;
+    while ((ready = events.poll()) != null) {
+      handle(ready, out::output);
+    }
+  }
+
+  @FinishBundle
+  public void finishBundle(FinishBundleContext c) throws IOException, InterruptedException {
+    while (inFlight > 0) {
+      handle(
+          events.take(),
+          page -> c.output(page, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+    }
+  }
+
+  private void handle(Event e, Consumer<RecordPage> emit) throws IOException {
+    if (e.failure != null) {
+      throw e.failure;
+    }
+    FormContext form = e.range.form();
+    String study = form.studyKey();
+    String formKey = form.form().formKey();
+    if (e.page != null) {
+      ExportMetrics.counter(ExportMetrics.Metric.PAGES_FETCHED, study, formKey).inc();
+      ExportMetrics.counter(ExportMetrics.Metric.RECORDS_FETCHED, study, formKey)
+          .inc(e.page.records().size());
+      if (!e.page.records().isEmpty() || e.emitWhenEmpty) {
+        emit.accept(e.page);
+      }
+    }
+    if (e.done) {
+      inFlight--;
+      if (e.otherForm > 0) {
+        OTHER_FORM.inc(e.otherForm);
+        LOG.warn(
+            "Study '{}' form {} ({}): the API returned {} records of other forms despite"
+                + " formId=={}; they were not exported as this form",
+            study,
+            formKey,
+            e.range,
+            e.otherForm,
+            form.form().formId());
+      }
+    }
+  }
+
+  /** Runs on a reader thread: reads the range and queues its pages, then a done (or failure). */
+  private void read(RecordRange range, BlockingQueue<Event> queue) {
+    try {
+      long otherForm = readRange(range, queue);
+      queue.put(new Event(range, null, false, otherForm, true, null));
+    } catch (IOException | RuntimeException e) {
+      IOException failure = e instanceof IOException ? (IOException) e : new IOException(e);
+      putUninterruptibly(queue, new Event(range, null, false, 0, true, failure));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void putUninterruptibly(BlockingQueue<Event> queue, Event e) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        queue.put(e);
+        break;
+      } catch (InterruptedException ie) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Keyset-pages one range, queueing each page; returns the records of other forms skipped. */
+  private long readRange(RecordRange range, BlockingQueue<Event> queue)
+      throws IOException, InterruptedException {
     FormContext form = range.form();
     String study = form.studyKey();
     String formKey = form.form().formKey();
     long formId = form.form().formId();
-    Counter records = ExportMetrics.counter(ExportMetrics.Metric.RECORDS_FETCHED, study, formKey);
-    Counter pages = ExportMetrics.counter(ExportMetrics.Metric.PAGES_FETCHED, study, formKey);
     int size = config.pageSize();
     Long upTo = range.upTo();
     Long last = range.after();
@@ -109,37 +246,34 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
             && recordFormId.canConvertToLong()
             && recordFormId.longValue() != formId) {
           otherForm++;
-          OTHER_FORM.inc();
           continue;
         }
         kept.add(record);
       }
-      pages.inc();
-      records.inc(kept.size());
-      if (!kept.isEmpty() || (pageNo == 1 && range.index() == 0)) {
-        out.output(new RecordPage(form, location, kept));
-      }
+      // The first page of a form's first range is emitted even when empty, so an empty form still
+      // reaches the sinks.
+      queue.put(
+          new Event(
+              range,
+              new RecordPage(form, location, kept),
+              pageNo == 1 && range.index() == 0,
+              0,
+              false,
+              null));
       boolean shortPage = page.data().size() < size;
       boolean pastRange = upTo != null && maxId != null && maxId >= upTo;
       if (shortPage || pastRange) {
-        break;
+        return otherForm;
       }
       last = maxId;
-    }
-    if (otherForm > 0) {
-      LOG.warn(
-          "Study '{}' form {} ({}): the API returned {} records of other forms despite"
-              + " formId=={}; they were not exported as this form",
-          study,
-          formKey,
-          range,
-          otherForm,
-          formId);
     }
   }
 
   @Teardown
   public void teardown() {
+    if (readers != null) {
+      readers.shutdownNow();
+    }
     if (api != null) {
       api.close();
     }

@@ -72,7 +72,7 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
   private static final long serialVersionUID = 1L;
 
   /** Default {@link #withRecordsPerRange(long)}. */
-  public static final long DEFAULT_RECORDS_PER_RANGE = 50_000;
+  public static final long DEFAULT_RECORDS_PER_RANGE = 10_000;
 
   private final Settings settings;
   private final @Nullable List<String> studies;

@@ -191,7 +191,7 @@ final class CommonExportOptions {
       case DIRECT:
         args.add("--runner=DirectRunner");
         // Immutability/encodability checks re-encode every element; they belong in tests, not
-        // in production runs (measured 1.3-1.5x slower, see docs/benchmarks.md).
+        // in production runs (they re-encode and compare every element).
         args.add("--enforceImmutability=false");
         args.add("--enforceEncodability=false");
         break;
@@ -213,14 +213,32 @@ final class CommonExportOptions {
     return args;
   }
 
-  /** Workers that share the request budget: the Flink parallelism, or 1 in one JVM. */
+  /**
+   * How many JVMs share the request budget. The limits are per JVM (every DoFn instance in one JVM
+   * shares one gate), so an in-process runner (Direct, embedded Flink) is one worker whatever its
+   * parallelism; on a Flink cluster each subtask may sit in its own TaskManager, so the budget is
+   * split by {@code --parallelism} (an upper bound on TaskManagers: conservative, never over).
+   */
   int workers() {
+    if (runner != Runner.FLINK || !remoteFlinkMaster()) {
+      return 1;
+    }
     for (String a : beamArgs) {
       if (a.startsWith("--parallelism=")) {
-        return Integer.parseInt(a.substring("--parallelism=".length()));
+        return Math.max(1, Integer.parseInt(a.substring("--parallelism=".length())));
       }
     }
-    return runner == Runner.FLINK ? Runtime.getRuntime().availableProcessors() : 1;
+    return 1;
+  }
+
+  private boolean remoteFlinkMaster() {
+    for (String a : beamArgs) {
+      if (a.startsWith("--flinkMaster=")) {
+        String master = a.substring("--flinkMaster=".length());
+        return !master.isEmpty() && !master.equals("[local]") && !master.equals("[auto]");
+      }
+    }
+    return false;
   }
 
   /** A spec with what every export shares: the API, studies, selection, errors and runner. */

@@ -1,7 +1,9 @@
 package org.imednet.export.read;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -11,6 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsContainer;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
@@ -116,7 +120,17 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
     }
     inFlight++;
     BlockingQueue<Event> queue = events;
-    readers.execute(() -> read(range, queue));
+    // The client counts retries with a Beam counter; metrics live in a thread-local container, so
+    // a reader thread reports into this step's container (its cells are thread-safe).
+    MetricsContainer metrics = MetricsEnvironment.getCurrentContainer();
+    readers.execute(
+        () -> {
+          try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(metrics)) {
+            read(range, queue);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
     Event ready;
     while ((ready = events.poll()) != null) {
       handle(ready, out::output);

@@ -3,6 +3,7 @@ package org.imednet.export.read;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,9 +12,15 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.MetricsContainer;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -312,12 +319,79 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       rows += emit(studyKey, ReadStudyMetadataTables.FORMS, formItems.iterator(), out);
       rows += emit(studyKey, ReadStudyMetadataTables.VARIABLES, variableItems.iterator(), out);
       rows += emitColumns(studyKey, contexts, out);
+      List<Table> rest = new ArrayList<>();
       for (Table table : ReadStudyMetadataTables.ALL) {
         if (table != ReadStudyMetadataTables.FORMS && table != ReadStudyMetadataTables.VARIABLES) {
-          rows += emit(studyKey, table, iterate(studyKey, table), out);
+          rest.add(table);
         }
       }
+      rows += readConcurrently(studyKey, rest, out);
       LOG.info("Read {} metadata rows of study {}", rows, studyKey);
+    }
+
+    /**
+     * Pages of one list arrive one after another, so with API latency the tables are read side by
+     * side (the per-JVM request gate still bounds requests). Rows come back through a bounded queue
+     * and are emitted on this thread; the first failure cancels the others and fails the element.
+     */
+    private long readConcurrently(String studyKey, List<Table> tables, OutputReceiver<RowBatch> out)
+        throws IOException {
+      BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4 * tables.size());
+      MetricsContainer metrics = MetricsEnvironment.getCurrentContainer();
+      ExecutorService pool =
+          Executors.newFixedThreadPool(
+              Math.max(1, Math.min(tables.size(), apiConfig.maxConcurrentRequests())),
+              r -> {
+                Thread t = new Thread(r, "imednet-metadata-reader");
+                t.setDaemon(true);
+                return t;
+              });
+      try {
+        for (Table table : tables) {
+          pool.execute(
+              () -> {
+                try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(metrics)) {
+                  long n = emit(studyKey, table, iterate(studyKey, table), queue::put);
+                  queue.put(n);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                  try {
+                    // The reading thread always drains the queue, so this put completes.
+                    queue.put(e);
+                  } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                  }
+                }
+              });
+        }
+        long rows = 0;
+        int done = 0;
+        while (done < tables.size()) {
+          Object item = queue.take();
+          if (item instanceof RowBatch) {
+            out.output((RowBatch) item);
+          } else if (item instanceof Long) {
+            rows += (Long) item;
+            done++;
+          } else if (item instanceof IOException) {
+            throw (IOException) item;
+          } else {
+            throw new IOException("Reading metadata of study " + studyKey, (Exception) item);
+          }
+        }
+        return rows;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("Interrupted reading metadata of study " + studyKey, e);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+
+    /** Where {@link #emit} sends a full batch. */
+    private interface BatchSink {
+      void accept(RowBatch batch) throws InterruptedException;
     }
 
     private static <T> List<JsonNode> filter(
@@ -333,6 +407,16 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
 
     private long emit(
         String studyKey, Table table, Iterator<JsonNode> items, OutputReceiver<RowBatch> out) {
+      try {
+        return emit(studyKey, table, items, (BatchSink) out::output);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    private long emit(String studyKey, Table table, Iterator<JsonNode> items, BatchSink out)
+        throws InterruptedException {
       TableSchema schema = table.schema(studyKey);
       List<Object[]> batch = new ArrayList<>();
       long n = 0;
@@ -340,12 +424,12 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         batch.add(table.row(studyKey, items.next()));
         n++;
         if (batch.size() == batchSize) {
-          out.output(RowBatch.of(schema, batch));
+          out.accept(RowBatch.of(schema, batch));
           batch = new ArrayList<>();
         }
       }
       if (!batch.isEmpty()) {
-        out.output(RowBatch.of(schema, batch));
+        out.accept(RowBatch.of(schema, batch));
       }
       return n;
     }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -338,20 +339,23 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         throws IOException {
       BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4 * tables.size());
       MetricsContainer metrics = MetricsEnvironment.getCurrentContainer();
-      ExecutorService pool =
-          Executors.newFixedThreadPool(
-              Math.max(1, Math.min(tables.size(), apiConfig.maxConcurrentRequests())),
-              r -> {
-                Thread t = new Thread(r, "imednet-metadata-reader");
-                t.setDaemon(true);
-                return t;
-              });
+      ExecutorService pool = daemonPool(tables.size(), "imednet-metadata-reader");
+      ExecutorService prefetch =
+          daemonPool(apiConfig.maxConcurrentRequests(), "imednet-page-ahead");
       try {
         for (Table table : tables) {
           pool.execute(
               () -> {
                 try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(metrics)) {
-                  long n = emit(studyKey, table, iterate(studyKey, table), queue::put);
+                  Iterator<JsonNode> items =
+                      PagesAhead.of(
+                          requireNonNull(api, "api"),
+                          studyKey,
+                          table.resource(),
+                          apiConfig.pageSize(),
+                          inScope(prefetch, metrics),
+                          apiConfig.maxConcurrentRequests());
+                  long n = emit(studyKey, table, items, queue::put);
                   queue.put(n);
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
@@ -386,7 +390,61 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         throw new IOException("Interrupted reading metadata of study " + studyKey, e);
       } finally {
         pool.shutdownNow();
+        prefetch.shutdownNow();
       }
+    }
+
+    private static ExecutorService daemonPool(int threads, String name) {
+      return Executors.newFixedThreadPool(
+          Math.max(1, threads),
+          r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+          });
+    }
+
+    /** Runs each task of {@code pool} inside {@code metrics}, where the client counts retries. */
+    private static ExecutorService inScope(ExecutorService pool, MetricsContainer metrics) {
+      return new java.util.concurrent.AbstractExecutorService() {
+        @Override
+        public void execute(Runnable task) {
+          pool.execute(
+              () -> {
+                try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(metrics)) {
+                  task.run();
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+        }
+
+        @Override
+        public void shutdown() {
+          pool.shutdown();
+        }
+
+        @Override
+        public java.util.List<Runnable> shutdownNow() {
+          return pool.shutdownNow();
+        }
+
+        @Override
+        public boolean isShutdown() {
+          return pool.isShutdown();
+        }
+
+        @Override
+        public boolean isTerminated() {
+          return pool.isTerminated();
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit)
+            throws InterruptedException {
+          return pool.awaitTermination(timeout, unit);
+        }
+      };
     }
 
     /** Where {@link #emit} sends a full batch. */

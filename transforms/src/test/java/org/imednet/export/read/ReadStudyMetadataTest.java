@@ -81,7 +81,13 @@ class ReadStudyMetadataTest {
   static final class FakeApi implements ImednetApi {
     @Override
     public ApiPage getPage(@Nullable String studyKey, String resource, PageQuery query) {
-      throw new UnsupportedOperationException();
+      // Offset paging over the list, in the order given (already by primary id).
+      List<JsonNode> all = new ArrayList<>();
+      listAll(studyKey, resource, query.filter()).forEachRemaining(all::add);
+      int from = Math.min(all.size(), query.page() * query.size());
+      int to = Math.min(all.size(), from + query.size());
+      int pages = (all.size() + query.size() - 1) / query.size();
+      return new ApiPage(new ArrayList<>(all.subList(from, to)), query.page(), pages, all.size());
     }
 
     @Override

@@ -1,0 +1,118 @@
+package org.imednet.export.read;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.imednet.export.api.ApiPage;
+import org.imednet.export.api.ImednetApi;
+import org.imednet.export.api.ImednetResources;
+import org.imednet.export.api.PageQuery;
+
+/**
+ * Every item of a (metadata) list, offset-paged with an explicit sort on the primary id like {@link
+ * ImednetApi#listAll}, but with up to {@code ahead} next pages requested while the current one is
+ * consumed: with API latency a list read one page at a time is bound by round trips, not by the
+ * request budget. Items come in page order; a failed page fails the iteration (as an {@link
+ * UncheckedIOException}), never looks like the end of the list.
+ */
+final class PagesAhead implements Iterator<JsonNode> {
+  private final ImednetApi api;
+  private final String studyKey;
+  private final String resource;
+  private final String sort;
+  private final int size;
+  private final int totalPages;
+  private final ExecutorService pool;
+  private final int ahead;
+  private final Deque<Future<ApiPage>> pending = new ArrayDeque<>();
+  private int nextToRequest = 1;
+  private Iterator<JsonNode> current;
+
+  private PagesAhead(
+      ImednetApi api,
+      String studyKey,
+      String resource,
+      int size,
+      ApiPage first,
+      ExecutorService pool,
+      int ahead) {
+    this.api = api;
+    this.studyKey = studyKey;
+    this.resource = resource;
+    this.sort = ImednetResources.primaryId(resource) + ",ASC";
+    this.size = size;
+    this.totalPages = first.totalPages();
+    this.pool = pool;
+    this.ahead = Math.max(1, ahead);
+    this.current = first.data().iterator();
+    fill();
+  }
+
+  /** Reads page 0 now (so a failure surfaces at once) and prefetches on {@code pool}. */
+  static Iterator<JsonNode> of(
+      ImednetApi api,
+      String studyKey,
+      String resource,
+      int pageSize,
+      ExecutorService pool,
+      int ahead)
+      throws IOException {
+    String sort = ImednetResources.primaryId(resource) + ",ASC";
+    ApiPage first = api.getPage(studyKey, resource, PageQuery.of(0, pageSize, sort, null));
+    if (first.totalPages() <= 1) {
+      return first.data().isEmpty() ? Collections.emptyIterator() : first.data().iterator();
+    }
+    return new PagesAhead(api, studyKey, resource, pageSize, first, pool, ahead);
+  }
+
+  private void fill() {
+    while (pending.size() < ahead && nextToRequest < totalPages) {
+      int page = nextToRequest++;
+      pending.add(
+          pool.submit(() -> api.getPage(studyKey, resource, PageQuery.of(page, size, sort, null))));
+    }
+  }
+
+  @Override
+  public boolean hasNext() {
+    while (!current.hasNext()) {
+      Future<ApiPage> next = pending.poll();
+      if (next == null) {
+        return false;
+      }
+      try {
+        current = next.get().data().iterator();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        pending.forEach(f -> f.cancel(true));
+        throw new UncheckedIOException(
+            new InterruptedIOException("Interrupted reading " + resource + " of " + studyKey));
+      } catch (ExecutionException e) {
+        pending.forEach(f -> f.cancel(true));
+        Throwable cause = e.getCause();
+        throw cause instanceof IOException
+            ? new UncheckedIOException((IOException) cause)
+            : new UncheckedIOException(new IOException(cause));
+      }
+      fill();
+    }
+    return true;
+  }
+
+  @Override
+  public JsonNode next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    return current.next();
+  }
+}

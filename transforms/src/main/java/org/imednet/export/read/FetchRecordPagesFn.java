@@ -1,15 +1,12 @@
 package org.imednet.export.read;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -96,14 +93,7 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
   @Setup
   public void setup() {
     api = factory.create(config);
-    readers =
-        Executors.newFixedThreadPool(
-            config.maxConcurrentRequests(),
-            r -> {
-              Thread t = new Thread(r, "imednet-range-reader");
-              t.setDaemon(true);
-              return t;
-            });
+    readers = ReaderThreads.daemonPool(config.maxConcurrentRequests(), "imednet-range-reader");
   }
 
   @StartBundle
@@ -123,14 +113,7 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
     // The client counts retries with a Beam counter; metrics live in a thread-local container, so
     // a reader thread reports into this step's container (its cells are thread-safe).
     MetricsContainer metrics = MetricsEnvironment.getCurrentContainer();
-    readers.execute(
-        () -> {
-          try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(metrics)) {
-            read(range, queue);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
+    readers.execute(ReaderThreads.inMetricsScope(metrics, () -> read(range, queue)));
     Event ready;
     while ((ready = events.poll()) != null) {
       handle(ready, out::output);

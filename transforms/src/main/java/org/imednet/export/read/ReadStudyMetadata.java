@@ -3,9 +3,7 @@ package org.imednet.export.read;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -16,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -339,35 +336,37 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         throws IOException {
       BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4 * tables.size());
       MetricsContainer metrics = MetricsEnvironment.getCurrentContainer();
-      ExecutorService pool = daemonPool(tables.size(), "imednet-metadata-reader");
+      ExecutorService pool = ReaderThreads.daemonPool(tables.size(), "imednet-metadata-reader");
       ExecutorService prefetch =
-          daemonPool(apiConfig.maxConcurrentRequests(), "imednet-page-ahead");
+          ReaderThreads.daemonPool(apiConfig.maxConcurrentRequests(), "imednet-page-ahead");
       try {
         for (Table table : tables) {
           pool.execute(
-              () -> {
-                try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(metrics)) {
-                  Iterator<JsonNode> items =
-                      PagesAhead.of(
-                          requireNonNull(api, "api"),
-                          studyKey,
-                          table.resource(),
-                          apiConfig.pageSize(),
-                          inScope(prefetch, metrics),
-                          apiConfig.maxConcurrentRequests());
-                  long n = emit(studyKey, table, items, queue::put);
-                  queue.put(n);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                } catch (Exception e) {
-                  try {
-                    // The reading thread always drains the queue, so this put completes.
-                    queue.put(e);
-                  } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                  }
-                }
-              });
+              ReaderThreads.inMetricsScope(
+                  metrics,
+                  () -> {
+                    try {
+                      Iterator<JsonNode> items =
+                          PagesAhead.of(
+                              requireNonNull(api, "api"),
+                              studyKey,
+                              table.resource(),
+                              apiConfig.pageSize(),
+                              inScope(prefetch, metrics),
+                              apiConfig.maxConcurrentRequests());
+                      long n = emit(studyKey, table, items, queue::put);
+                      queue.put(n);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    } catch (Exception e) {
+                      try {
+                        // The reading thread always drains the queue, so this put completes.
+                        queue.put(e);
+                      } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                      }
+                    }
+                  }));
         }
         long rows = 0;
         int done = 0;
@@ -394,29 +393,12 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       }
     }
 
-    private static ExecutorService daemonPool(int threads, String name) {
-      return Executors.newFixedThreadPool(
-          Math.max(1, threads),
-          r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-          });
-    }
-
     /** Runs each task of {@code pool} inside {@code metrics}, where the client counts retries. */
     private static ExecutorService inScope(ExecutorService pool, MetricsContainer metrics) {
       return new java.util.concurrent.AbstractExecutorService() {
         @Override
         public void execute(Runnable task) {
-          pool.execute(
-              () -> {
-                try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(metrics)) {
-                  task.run();
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
+          pool.execute(ReaderThreads.inMetricsScope(metrics, task));
         }
 
         @Override

@@ -175,11 +175,21 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
     }
   }
 
+  /**
+   * The first file decides the column order of a {@code union_by_name} read, and staged file names
+   * carry per-run writer ids: ordering by study and table key first makes a table's columns come in
+   * the same order every run (forms in key order, each adding the columns the earlier ones lack).
+   */
+  private static final Comparator<StagedFile> STABLE_ORDER =
+      Comparator.comparing(StagedFile::studyKey)
+          .thenComparing(StagedFile::tableKey)
+          .thenComparing(StagedFile::path);
+
   private static String readParquet(List<StagedFile> files) {
     return "read_parquet(["
         + files.stream()
+            .sorted(STABLE_ORDER)
             .map(StagedFile::path)
-            .sorted()
             .map(DuckDbTableNames::literal)
             .collect(Collectors.joining(", "))
         + "], union_by_name = true)";

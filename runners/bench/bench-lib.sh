@@ -4,7 +4,7 @@
 #   BENCH_BUILD_SUFFIX  build directory suffix of the pipeline build the scripts run (default -bench,
 #                       so a benchmark never races the ./imednet launcher's pipeline/target)
 #   BENCH_SKIP_BUILD=1  use the existing build as it is
-#   IMEDNET_JAVA_OPTS   JVM options of the export JVM (default -Xmx1g, as ./imednet)
+#   IMEDNET_JAVA_OPTS   JVM options of the export JVM (default -Xmx1g -XX:+UseParallelGC, as ./imednet)
 #   EMULATOR_JAVA_OPTS  JVM options of the emulator JVMs (default -Xmx1g)
 #   KEEP=1              keep the work directory (lakes, logs, JFR files) instead of deleting it
 #   PROFILE=1           record a JFR file of every export JVM into the work directory
@@ -176,7 +176,7 @@ run_export() {
   # timeout runs under time: the JVM's peak RSS still reaches time's rusage when it is killed.
   # shellcheck disable=SC2086  # IMEDNET_JAVA_OPTS is a space-separated list of JVM flags
   if ! /usr/bin/time -v -o "$WORK/$name.time" timeout -s KILL "${RUN_TIMEOUT:-1800}" \
-    java ${IMEDNET_JAVA_OPTS:--Xmx1g} "${jfr[@]}" -cp "$CLI_CP" org.imednet.export.cli.ImednetCli \
+    java ${IMEDNET_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC} "${jfr[@]}" -cp "$CLI_CP" org.imednet.export.cli.ImednetCli \
     "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"; then
     RUN_OK=0
     if grep -q 'Command terminated by signal 9' "$WORK/$name.time"; then

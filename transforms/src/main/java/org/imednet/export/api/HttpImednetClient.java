@@ -31,6 +31,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.annotation.Nullable;
 import org.imednet.export.metrics.ExportMetrics;
+import org.imednet.export.model.RecordJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -213,6 +214,7 @@ public final class HttpImednetClient implements ImednetApi {
     }
     String apiMessage = errorMessage(body);
     if (status == 429) {
+      gate.slowDown();
       Duration retryAfter =
           RetryAfter.parse(
               response.headers().firstValue("Retry-After").orElse(null), clock.instant());
@@ -260,7 +262,7 @@ public final class HttpImednetClient implements ImednetApi {
       throws TransientFailure {
     JsonNode root;
     try {
-      root = MAPPER.readTree(body);
+      root = RecordJson.readTree(body);
     } catch (JsonProcessingException e) {
       throw malformed(status, "the body is not complete JSON (" + e.getOriginalMessage() + ")");
     } catch (IOException e) {

@@ -15,7 +15,8 @@ final class RequestGate {
   private static final ConcurrentMap<String, RequestGate> GATES = new ConcurrentHashMap<>();
 
   private final Semaphore inFlight;
-  private final long intervalNanos;
+  private final long maxIntervalNanos;
+  private long intervalNanos;
   private final LongSupplier nanoClock;
   private long nextFreeNanos;
   private boolean started;
@@ -23,6 +24,7 @@ final class RequestGate {
   RequestGate(int maxConcurrent, double requestsPerSecond, LongSupplier nanoClock) {
     this.inFlight = new Semaphore(maxConcurrent, true);
     this.intervalNanos = requestsPerSecond > 0 ? (long) Math.ceil(1e9 / requestsPerSecond) : 0;
+    this.maxIntervalNanos = 2 * intervalNanos;
     this.nanoClock = nanoClock;
   }
 
@@ -62,6 +64,24 @@ final class RequestGate {
     started = true;
     nextFreeNanos = at + intervalNanos;
     return at - now;
+  }
+
+  /**
+   * Called for every 429: spaces requests 5 % further apart, down to half the configured rate.
+   * Spacing requests exactly at a server's budget still draws the odd 429, because the server
+   * counts requests in its own windows and arrival times jitter (and another client may share the
+   * budget); after a 429 or two the gate runs just under the budget instead of drawing one every
+   * few seconds, each of which costs its request a {@code Retry-After} wait.
+   */
+  synchronized void slowDown() {
+    if (intervalNanos > 0) {
+      intervalNanos = Math.min(maxIntervalNanos, intervalNanos + intervalNanos / 20);
+    }
+  }
+
+  /** The current spacing between requests, 0 without a rate. */
+  synchronized long intervalNanos() {
+    return intervalNanos;
   }
 
   int availableSlots() {

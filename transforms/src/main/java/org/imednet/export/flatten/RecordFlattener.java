@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import javax.annotation.Nullable;
+import org.imednet.export.model.SourceJsonObjectNode;
 import org.imednet.export.rows.Column;
 import org.imednet.export.rows.ColumnType;
 import org.imednet.export.rows.TableSchema;
@@ -28,8 +29,9 @@ import org.imednet.export.rows.TableSchema;
  *       a metadata field — is null in its column and its raw text is recorded in {@code
  *       _parse_errors} as a JSON object {@code {"<column>": "<raw text>", …}} in column order; with
  *       no such value {@code _parse_errors} is null.
- *   <li>{@code _record_data} is the record's {@code recordData} as compact JSON, so keys that are
- *       not variables of the form are never lost.
+ *   <li>{@code _record_data} is the record's {@code recordData} JSON text exactly as the API sent
+ *       it (for pages read by {@link org.imednet.export.model.RecordJson}; compact JSON for a
+ *       record built otherwise), so keys that are not variables of the form are never lost.
  * </ul>
  *
  * <p>Immutable and thread-safe: the per-column lookups are computed once in the constructor, and
@@ -162,7 +164,10 @@ public final class RecordFlattener {
           node = data.get(fields[i]);
           break;
         case SOURCE_RECORD_DATA:
-          row[i] = data.toString();
+          row[i] =
+              data instanceof SourceJsonObjectNode
+                  ? ((SourceJsonObjectNode) data).sourceJson()
+                  : data.toString();
           continue;
         default:
           continue;

@@ -13,7 +13,11 @@ import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 
-/** Encodes a {@link RecordPage}: its form context, location, and each record as JSON bytes. */
+/**
+ * Encodes a {@link RecordPage}: its form context, location, and each record as JSON bytes. A
+ * record's {@code recordData} keeps its source text ({@link SourceJsonObjectNode}) through a round
+ * trip.
+ */
 public final class RecordPageCoder extends AtomicCoder<RecordPage> {
   private static final long serialVersionUID = 1L;
   private static final RecordPageCoder INSTANCE = new RecordPageCoder();
@@ -44,7 +48,7 @@ public final class RecordPageCoder extends AtomicCoder<RecordPage> {
     int n = VarIntCoder.of().decode(in);
     List<JsonNode> records = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      records.add(MAPPER.readTree(ByteArrayCoder.of().decode(in)));
+      records.add(RecordJson.readTree(ByteArrayCoder.of().decode(in)));
     }
     return new RecordPage(form, location, records);
   }

@@ -3,6 +3,7 @@ package org.imednet.export.read;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.beam.sdk.metrics.MetricsContainer;
@@ -25,6 +26,15 @@ final class ReaderThreads {
           t.setDaemon(true);
           return t;
         });
+  }
+
+  /** {@code task} wrapped to report its metrics into {@code metrics}. */
+  static <T> Callable<T> inMetricsScope(MetricsContainer metrics, Callable<T> task) {
+    return () -> {
+      try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(metrics)) {
+        return task.call();
+      }
+    };
   }
 
   /** {@code task} wrapped to report its metrics into {@code metrics}. */

@@ -15,15 +15,26 @@ import org.apache.beam.sdk.coders.DefaultCoder;
  * <p>Each row is an {@code Object[]} aligned with {@link TableSchema#columns()}; a value has the
  * Java class {@link ColumnType} names for its column, or is null. Rows are never mutated after
  * construction.
+ *
+ * <p>A batch keeps its binary form once it has one: a batch decoded by {@link RowBatchCoder} turns
+ * its bytes into rows only when {@link #rows()} is first called, and encoding a batch again writes
+ * the bytes it was decoded from (or encoded to before). Runners that serialise elements between
+ * steps (Flink between operators that are not chained, the DirectRunner to check immutability) so
+ * pay for one encoding and one decoding per batch, not one per hop.
  */
 @DefaultCoder(RowBatchCoder.class)
 public final class RowBatch {
   private final TableSchema schema;
-  private final List<Object[]> rows;
+  private final int size;
+  private volatile @Nullable List<Object[]> rows;
+  private volatile @Nullable byte[] encodedRows;
 
-  private RowBatch(TableSchema schema, List<Object[]> rows) {
+  private RowBatch(
+      TableSchema schema, int size, @Nullable List<Object[]> rows, @Nullable byte[] encoded) {
     this.schema = Objects.requireNonNull(schema, "schema");
-    this.rows = Collections.unmodifiableList(rows);
+    this.size = size;
+    this.rows = rows;
+    this.encodedRows = encoded;
   }
 
   public static RowBatch of(TableSchema schema, List<Object[]> rows) {
@@ -41,7 +52,13 @@ public final class RowBatch {
                 + " columns");
       }
     }
-    return new RowBatch(schema, new ArrayList<>(rows));
+    return new RowBatch(
+        schema, rows.size(), Collections.unmodifiableList(new ArrayList<>(rows)), null);
+  }
+
+  /** A batch of {@code size} rows in {@link RowBatchCoder}'s row encoding, decoded on demand. */
+  static RowBatch ofEncoded(TableSchema schema, int size, byte[] encodedRows) {
+    return new RowBatch(schema, size, null, encodedRows);
   }
 
   public TableSchema schema() {
@@ -49,11 +66,27 @@ public final class RowBatch {
   }
 
   public List<Object[]> rows() {
-    return rows;
+    List<Object[]> r = rows;
+    if (r == null) {
+      // Decoding is deterministic, so two threads racing here build equal lists.
+      r = Collections.unmodifiableList(RowBatchCoder.decodeRows(schema, size, encodedRows));
+      rows = r;
+    }
+    return r;
+  }
+
+  /** The rows in {@link RowBatchCoder}'s row encoding, computed once. */
+  byte[] encodedRows() {
+    byte[] e = encodedRows;
+    if (e == null) {
+      e = RowBatchCoder.encodeRows(schema, rows);
+      encodedRows = e;
+    }
+    return e;
   }
 
   public int size() {
-    return rows.size();
+    return size;
   }
 
   @Override
@@ -65,11 +98,13 @@ public final class RowBatch {
       return false;
     }
     RowBatch b = (RowBatch) o;
-    if (!schema.equals(b.schema) || rows.size() != b.rows.size()) {
+    if (!schema.equals(b.schema) || size != b.size) {
       return false;
     }
-    for (int i = 0; i < rows.size(); i++) {
-      if (!Arrays.equals(rows.get(i), b.rows.get(i))) {
+    List<Object[]> mine = rows();
+    List<Object[]> theirs = b.rows();
+    for (int i = 0; i < size; i++) {
+      if (!Arrays.equals(mine.get(i), theirs.get(i))) {
         return false;
       }
     }
@@ -79,7 +114,7 @@ public final class RowBatch {
   @Override
   public int hashCode() {
     int h = schema.hashCode();
-    for (Object[] row : rows) {
+    for (Object[] row : rows()) {
       h = 31 * h + Arrays.hashCode(row);
     }
     return h;
@@ -87,12 +122,6 @@ public final class RowBatch {
 
   @Override
   public String toString() {
-    return "RowBatch{"
-        + schema.studyKey()
-        + "/"
-        + schema.tableKey()
-        + ", "
-        + rows.size()
-        + " rows}";
+    return "RowBatch{" + schema.studyKey() + "/" + schema.tableKey() + ", " + size + " rows}";
   }
 }

@@ -1,14 +1,18 @@
 package org.imednet.export.rows;
 
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import javax.annotation.Nullable;
@@ -17,7 +21,18 @@ import org.apache.beam.sdk.coders.CoderException;
 
 /**
  * A compact, deterministic binary coder for {@link RowBatch}: the schema, then each row as a null
- * bitmap followed by the non-null values in their column type's encoding.
+ * bitmap followed by the non-null values in their column type's encoding (big-endian).
+ *
+ * <pre>
+ * int schemaLength, schema, int rowCount, int rowsLength, rows
+ * row    = null bitmap (1 bit per column, set = null), then each non-null value:
+ *          STRING int length + UTF-8 | LONG long | DOUBLE long bits | BOOLEAN byte
+ *          DATE long epoch day | TIMESTAMP long epoch second (UTC) + int nanos
+ * </pre>
+ *
+ * The rows are written and read as one block of bytes, which a {@link RowBatch} keeps: re-encoding
+ * a decoded batch copies that block, and decoding defers building the row objects until the rows
+ * are used.
  */
 public final class RowBatchCoder extends AtomicCoder<RowBatch> {
   private static final long serialVersionUID = 1L;
@@ -25,6 +40,10 @@ public final class RowBatchCoder extends AtomicCoder<RowBatch> {
   private static final ColumnType[] TYPES = ColumnType.values();
   private static final Column.Kind[] COLUMN_KINDS = Column.Kind.values();
   private static final TableSchema.Kind[] TABLE_KINDS = TableSchema.Kind.values();
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   public static RowBatchCoder of() {
     return INSTANCE;
@@ -34,175 +53,304 @@ public final class RowBatchCoder extends AtomicCoder<RowBatch> {
 
   @Override
   public void encode(RowBatch value, OutputStream outStream) throws IOException {
-    DataOutputStream out = new DataOutputStream(outStream);
-    encodeSchema(value.schema(), out);
-    List<Column> columns = value.schema().columns();
-    out.writeInt(value.size());
-    for (Object[] row : value.rows()) {
-      byte[] nulls = new byte[(columns.size() + 7) / 8];
-      for (int i = 0; i < row.length; i++) {
-        if (row[i] == null) {
-          nulls[i >> 3] |= (byte) (1 << (i & 7));
-        }
-      }
-      out.write(nulls);
-      for (int i = 0; i < row.length; i++) {
-        if (row[i] != null) {
-          writeValue(columns.get(i), row[i], out);
-        }
-      }
+    byte[] rows;
+    try {
+      rows = value.encodedRows();
+    } catch (IllegalArgumentException e) {
+      throw new CoderException(e.getMessage(), e);
     }
-    out.flush();
+    Bytes header = new Bytes(1024);
+    header.putInt(0); // schema length, filled in below
+    encodeSchema(value.schema(), header);
+    INT.set(header.buf, 0, header.len - 4);
+    header.putInt(value.size());
+    header.putInt(rows.length);
+    outStream.write(header.buf, 0, header.len);
+    outStream.write(rows);
   }
 
   @Override
   public RowBatch decode(InputStream inStream) throws IOException {
     DataInputStream in = new DataInputStream(inStream);
-    TableSchema schema = decodeSchema(in);
-    List<Column> columns = schema.columns();
-    int n = in.readInt();
-    List<Object[]> rows = new ArrayList<>(n);
-    byte[] nulls = new byte[(columns.size() + 7) / 8];
-    for (int r = 0; r < n; r++) {
-      in.readFully(nulls);
-      Object[] row = new Object[columns.size()];
-      for (int i = 0; i < row.length; i++) {
-        if ((nulls[i >> 3] & (1 << (i & 7))) == 0) {
-          row[i] = readValue(columns.get(i).type(), in);
-        }
-      }
-      rows.add(row);
+    byte[] schemaBytes = new byte[in.readInt()];
+    in.readFully(schemaBytes);
+    TableSchema schema;
+    try {
+      schema = decodeSchema(new Reader(schemaBytes));
+    } catch (RuntimeException e) {
+      throw new CoderException("Corrupt RowBatch schema", e);
     }
-    return RowBatch.of(schema, rows);
+    int size = in.readInt();
+    byte[] rows = new byte[in.readInt()];
+    in.readFully(rows);
+    return RowBatch.ofEncoded(schema, size, rows);
   }
 
   @Override
   public void verifyDeterministic() {}
 
-  private static void encodeSchema(TableSchema schema, DataOutputStream out) throws IOException {
-    out.writeUTF(schema.studyKey());
-    out.writeUTF(schema.tableKey());
-    out.writeByte(schema.kind().ordinal());
-    writeNullableLong(schema.formId(), out);
-    out.writeInt(schema.size());
+  /**
+   * Encodes rows of {@code schema}; a value of the wrong Java class is an IllegalArgumentException.
+   */
+  static byte[] encodeRows(TableSchema schema, List<Object[]> rows) {
+    List<Column> columns = schema.columns();
+    int n = columns.size();
+    ColumnType[] types = new ColumnType[n];
+    for (int i = 0; i < n; i++) {
+      types[i] = columns.get(i).type();
+    }
+    int bitmap = (n + 7) / 8;
+    Bytes out = new Bytes(Math.max(64, rows.size() * (bitmap + 8 * n)));
+    for (Object[] row : rows) {
+      int at = out.reserve(bitmap);
+      for (int i = 0; i < n; i++) {
+        Object v = row[i];
+        if (v == null) {
+          out.buf[at + (i >> 3)] |= (byte) (1 << (i & 7));
+          continue;
+        }
+        try {
+          writeValue(types[i], v, out);
+        } catch (ClassCastException e) {
+          throw new IllegalArgumentException(
+              "Column "
+                  + columns.get(i).name()
+                  + " of type "
+                  + types[i]
+                  + " holds a "
+                  + v.getClass().getName(),
+              e);
+        }
+      }
+    }
+    return out.buf.length == out.len ? out.buf : Arrays.copyOf(out.buf, out.len);
+  }
+
+  /** Decodes {@code size} rows written by {@link #encodeRows}. */
+  static List<Object[]> decodeRows(TableSchema schema, int size, byte[] bytes) {
+    List<Column> columns = schema.columns();
+    int n = columns.size();
+    ColumnType[] types = new ColumnType[n];
+    for (int i = 0; i < n; i++) {
+      types[i] = columns.get(i).type();
+    }
+    int bitmap = (n + 7) / 8;
+    Reader in = new Reader(bytes);
+    List<Object[]> rows = new ArrayList<>(size);
+    try {
+      for (int r = 0; r < size; r++) {
+        int nulls = in.pos;
+        in.pos += bitmap;
+        Object[] row = new Object[n];
+        for (int i = 0; i < n; i++) {
+          if ((bytes[nulls + (i >> 3)] & (1 << (i & 7))) == 0) {
+            row[i] = readValue(types[i], in);
+          }
+        }
+        rows.add(row);
+      }
+    } catch (IndexOutOfBoundsException e) {
+      throw new IllegalStateException(
+          "Corrupt RowBatch rows of table " + schema.studyKey() + "/" + schema.tableKey(), e);
+    }
+    if (in.pos != bytes.length) {
+      throw new IllegalStateException(
+          "Corrupt RowBatch rows of table "
+              + schema.studyKey()
+              + "/"
+              + schema.tableKey()
+              + ": "
+              + (bytes.length - in.pos)
+              + " bytes left over");
+    }
+    return rows;
+  }
+
+  private static void writeValue(ColumnType type, Object value, Bytes out) {
+    switch (type) {
+      case STRING:
+        out.putBytes(((String) value).getBytes(StandardCharsets.UTF_8));
+        return;
+      case LONG:
+        out.putLong((Long) value);
+        return;
+      case DOUBLE:
+        out.putLong(Double.doubleToLongBits((Double) value));
+        return;
+      case BOOLEAN:
+        out.putByte(((Boolean) value) ? 1 : 0);
+        return;
+      case DATE:
+        out.putLong(((LocalDate) value).toEpochDay());
+        return;
+      case TIMESTAMP:
+        LocalDateTime t = (LocalDateTime) value;
+        out.putLong(t.toEpochSecond(ZoneOffset.UTC));
+        out.putInt(t.getNano());
+        return;
+    }
+    throw new IllegalArgumentException("Unknown column type " + type);
+  }
+
+  private static Object readValue(ColumnType type, Reader in) {
+    switch (type) {
+      case STRING:
+        return in.string();
+      case LONG:
+        return in.getLong();
+      case DOUBLE:
+        return Double.longBitsToDouble(in.getLong());
+      case BOOLEAN:
+        return in.getByte() != 0;
+      case DATE:
+        return LocalDate.ofEpochDay(in.getLong());
+      case TIMESTAMP:
+        long seconds = in.getLong();
+        int nanos = in.getInt();
+        return LocalDateTime.ofEpochSecond(seconds, nanos, ZoneOffset.UTC);
+    }
+    throw new IllegalStateException("Unknown column type " + type);
+  }
+
+  private static void encodeSchema(TableSchema schema, Bytes out) {
+    out.putString(schema.studyKey());
+    out.putString(schema.tableKey());
+    out.putByte(schema.kind().ordinal());
+    Long formId = schema.formId();
+    out.putByte(formId != null ? 1 : 0);
+    if (formId != null) {
+      out.putLong(formId);
+    }
+    out.putInt(schema.size());
     for (Column c : schema.columns()) {
-      out.writeUTF(c.name());
-      out.writeByte(c.type().ordinal());
-      out.writeByte(c.kind().ordinal());
-      writeNullableString(c.sourceVariable(), out);
-      writeNullableString(c.variableType(), out);
-      writeNullableString(c.label(), out);
+      out.putString(c.name());
+      out.putByte(c.type().ordinal());
+      out.putByte(c.kind().ordinal());
+      out.putNullableString(c.sourceVariable());
+      out.putNullableString(c.variableType());
+      out.putNullableString(c.label());
     }
   }
 
-  private static TableSchema decodeSchema(DataInputStream in) throws IOException {
-    String studyKey = in.readUTF();
-    String tableKey = in.readUTF();
-    TableSchema.Kind kind = TABLE_KINDS[in.readByte()];
-    Long formId = readNullableLong(in);
-    int size = in.readInt();
+  private static TableSchema decodeSchema(Reader in) {
+    String studyKey = in.string();
+    String tableKey = in.string();
+    TableSchema.Kind kind = TABLE_KINDS[in.getByte()];
+    Long formId = in.getByte() != 0 ? in.getLong() : null;
+    int size = in.getInt();
     List<Column> columns = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
-      String name = in.readUTF();
-      ColumnType type = TYPES[in.readByte()];
-      Column.Kind columnKind = COLUMN_KINDS[in.readByte()];
+      String name = in.string();
+      ColumnType type = TYPES[in.getByte()];
+      Column.Kind columnKind = COLUMN_KINDS[in.getByte()];
       columns.add(
           Column.of(
               name,
               type,
               columnKind,
-              readNullableString(in),
-              readNullableString(in),
-              readNullableString(in)));
+              in.nullableString(),
+              in.nullableString(),
+              in.nullableString()));
     }
     return TableSchema.of(studyKey, tableKey, kind, formId, Collections.unmodifiableList(columns));
   }
 
-  private static void writeValue(Column column, Object value, DataOutputStream out)
-      throws IOException {
-    try {
-      switch (column.type()) {
-        case STRING:
-          writeLongString((String) value, out);
-          break;
-        case LONG:
-          out.writeLong((Long) value);
-          break;
-        case DOUBLE:
-          out.writeDouble((Double) value);
-          break;
-        case BOOLEAN:
-          out.writeBoolean((Boolean) value);
-          break;
-        case DATE:
-          out.writeLong(((LocalDate) value).toEpochDay());
-          break;
-        case TIMESTAMP:
-          LocalDateTime t = (LocalDateTime) value;
-          out.writeLong(t.toEpochSecond(ZoneOffset.UTC));
-          out.writeInt(t.getNano());
-          break;
+  /** A growable big-endian byte buffer. */
+  private static final class Bytes {
+    byte[] buf;
+    int len;
+
+    Bytes(int capacity) {
+      buf = new byte[capacity];
+    }
+
+    private void ensure(int more) {
+      if (len + more > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(len + more, buf.length * 2));
       }
-    } catch (ClassCastException e) {
-      throw new CoderException(
-          "Column " + column.name() + " of type " + column.type() + " holds a " + value.getClass(),
-          e);
+    }
+
+    int reserve(int bytes) {
+      ensure(bytes);
+      int at = len;
+      len += bytes;
+      return at;
+    }
+
+    void putByte(int b) {
+      ensure(1);
+      buf[len++] = (byte) b;
+    }
+
+    void putInt(int v) {
+      ensure(4);
+      INT.set(buf, len, v);
+      len += 4;
+    }
+
+    void putLong(long v) {
+      ensure(8);
+      LONG.set(buf, len, v);
+      len += 8;
+    }
+
+    void putBytes(byte[] b) {
+      putInt(b.length);
+      ensure(b.length);
+      System.arraycopy(b, 0, buf, len, b.length);
+      len += b.length;
+    }
+
+    void putString(String s) {
+      putBytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void putNullableString(@Nullable String s) {
+      putByte(s != null ? 1 : 0);
+      if (s != null) {
+        putString(s);
+      }
     }
   }
 
-  private static Object readValue(ColumnType type, DataInputStream in) throws IOException {
-    switch (type) {
-      case STRING:
-        return readLongString(in);
-      case LONG:
-        return in.readLong();
-      case DOUBLE:
-        return in.readDouble();
-      case BOOLEAN:
-        return in.readBoolean();
-      case DATE:
-        return LocalDate.ofEpochDay(in.readLong());
-      case TIMESTAMP:
-        long seconds = in.readLong();
-        int nanos = in.readInt();
-        return LocalDateTime.ofEpochSecond(seconds, nanos, ZoneOffset.UTC);
+  /** Reads what {@link Bytes} wrote. */
+  private static final class Reader {
+    final byte[] buf;
+    int pos;
+
+    Reader(byte[] buf) {
+      this.buf = buf;
     }
-    throw new CoderException("Unknown column type " + type);
-  }
 
-  /** writeUTF is limited to 64 KiB; free-text values can be longer. */
-  private static void writeLongString(String s, DataOutputStream out) throws IOException {
-    byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    out.writeInt(bytes.length);
-    out.write(bytes);
-  }
-
-  private static String readLongString(DataInputStream in) throws IOException {
-    byte[] bytes = new byte[in.readInt()];
-    in.readFully(bytes);
-    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  private static void writeNullableString(@Nullable String s, DataOutputStream out)
-      throws IOException {
-    out.writeBoolean(s != null);
-    if (s != null) {
-      writeLongString(s, out);
+    byte getByte() {
+      return buf[pos++];
     }
-  }
 
-  private static @Nullable String readNullableString(DataInputStream in) throws IOException {
-    return in.readBoolean() ? readLongString(in) : null;
-  }
-
-  private static void writeNullableLong(@Nullable Long v, DataOutputStream out) throws IOException {
-    out.writeBoolean(v != null);
-    if (v != null) {
-      out.writeLong(v);
+    int getInt() {
+      int v = (int) INT.get(buf, pos);
+      pos += 4;
+      return v;
     }
-  }
 
-  private static @Nullable Long readNullableLong(DataInputStream in) throws IOException {
-    return in.readBoolean() ? in.readLong() : null;
+    long getLong() {
+      long v = (long) LONG.get(buf, pos);
+      pos += 8;
+      return v;
+    }
+
+    String string() {
+      int n = getInt();
+      if (n < 0 || n > buf.length - pos) {
+        throw new IndexOutOfBoundsException("string of " + n + " bytes at " + pos);
+      }
+      String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+      pos += n;
+      return s;
+    }
+
+    @Nullable
+    String nullableString() {
+      return getByte() != 0 ? string() : null;
+    }
   }
 }

@@ -26,6 +26,27 @@ class RequestGateTest {
   }
 
   @Test
+  void eachTooManyRequestsSlowsTheGateByFivePercentDownToHalfTheRate() throws Exception {
+    AtomicLong now = new AtomicLong(1_000_000_000L);
+    RequestGate gate = new RequestGate(2, 4.0, now::get);
+    assertEquals(250_000_000L, gate.intervalNanos());
+    gate.slowDown();
+    assertEquals(262_500_000L, gate.intervalNanos());
+    List<Duration> waits = new ArrayList<>();
+    gate.acquire(waits::add).close();
+    gate.acquire(waits::add).close();
+    assertEquals(List.of(Duration.ofNanos(262_500_000L)), waits);
+    for (int i = 0; i < 100; i++) {
+      gate.slowDown();
+    }
+    assertEquals(500_000_000L, gate.intervalNanos());
+
+    RequestGate unlimited = new RequestGate(2, 0, now::get);
+    unlimited.slowDown();
+    assertEquals(0, unlimited.intervalNanos());
+  }
+
+  @Test
   void boundsConcurrency() throws Exception {
     RequestGate gate = new RequestGate(2, 0, System::nanoTime);
     RequestGate.Permit a = gate.acquire(d -> {});

@@ -190,6 +190,8 @@ public final class ImednetEmulator implements AutoCloseable {
   private final AtomicLong requestCount = new AtomicLong();
   private final Map<Integer, LongAdder> statusCounts = new ConcurrentHashMap<>();
   private final AtomicLong firstRequestMillis = new AtomicLong(-1);
+  private final java.util.concurrent.ConcurrentSkipListMap<Long, LongAdder> perSecond =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
   private volatile long lastRequestMillis = -1;
 
   // Exchanges already recorded (HttpExchange attributes are shared per context, not per request).
@@ -314,7 +316,8 @@ public final class ImednetEmulator implements AutoCloseable {
    * The request summary as one JSON object: {@code {"requests": N, "status429": N, "statuses":
    * {"200": N, ...}, "firstRequestMillis": T0, "lastRequestMillis": T1}}, the times being the
    * emulator clock's epoch milliseconds of the first and the last request answered (-1 before the
-   * first), so a benchmark can compute the request rate it drew.
+   * first), so a benchmark can compute the request rate it drew, and {@code "perSecond": [n0, n1,
+   * …]}, the requests answered in each second since the first one.
    */
   public String statsJson() {
     Map<Integer, Long> statuses = statusCounts();
@@ -328,7 +331,13 @@ public final class ImednetEmulator implements AutoCloseable {
     }
     b.append("}, \"firstRequestMillis\": ").append(firstRequestMillis.get());
     b.append(", \"lastRequestMillis\": ").append(lastRequestMillis);
-    return b.append('}').toString();
+    b.append(", \"perSecond\": [");
+    long last = perSecond.isEmpty() ? -1 : perSecond.lastKey();
+    for (long s = 0; s <= last; s++) {
+      LongAdder n = perSecond.get(s);
+      b.append(s == 0 ? "" : ", ").append(n == null ? 0 : n.sum());
+    }
+    return b.append("]}").toString();
   }
 
   @Override
@@ -384,6 +393,8 @@ public final class ImednetEmulator implements AutoCloseable {
     long now = clock.millis();
     firstRequestMillis.compareAndSet(-1, now);
     lastRequestMillis = now;
+    long second = Math.max(0, (now - firstRequestMillis.get()) / 1000);
+    perSecond.computeIfAbsent(second, k -> new LongAdder()).increment();
     if (!recordRequests) {
       return;
     }

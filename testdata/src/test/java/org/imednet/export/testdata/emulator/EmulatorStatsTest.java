@@ -16,6 +16,7 @@ import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
@@ -69,8 +70,54 @@ class EmulatorStatsTest {
               + millis
               + ", \"lastRequestMillis\": "
               + millis
-              + "}",
+              + ", \"perSecond\": [4]}",
           emu.statsJson());
+    }
+  }
+
+  @Test
+  void countsRequestsPerSecondSinceTheFirst() throws Exception {
+    MutableClock clock = new MutableClock(NOW);
+    try (ImednetEmulator emu =
+        ImednetEmulator.builder().data(tiny()).clock(clock).recordRequests(false).build().start()) {
+      EmulatorClient c = new EmulatorClient(emu);
+      c.get("/studies/SYN001/records");
+      clock.advanceMillis(999);
+      c.get("/studies/SYN001/records"); // still second 0
+      clock.advanceMillis(1);
+      c.get("/studies/SYN001/forms"); // second 1
+      clock.advanceMillis(2_000);
+      c.get("/studies/SYN009/records"); // second 3 (a 404 counts too); second 2 had none
+      String json = emu.statsJson();
+      assertTrue(json.endsWith(", \"perSecond\": [2, 1, 0, 1]}"), json);
+    }
+  }
+
+  /** A clock the test moves by hand. */
+  private static final class MutableClock extends Clock {
+    private volatile Instant now;
+
+    MutableClock(Instant start) {
+      this.now = start;
+    }
+
+    void advanceMillis(long millis) {
+      now = now.plusMillis(millis);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
     }
   }
 
@@ -79,7 +126,7 @@ class EmulatorStatsTest {
     try (ImednetEmulator emu = ImednetEmulator.builder().data(tiny()).build().start()) {
       assertEquals(
           "{\"requests\": 0, \"status429\": 0, \"statuses\": {},"
-              + " \"firstRequestMillis\": -1, \"lastRequestMillis\": -1}",
+              + " \"firstRequestMillis\": -1, \"lastRequestMillis\": -1, \"perSecond\": []}",
           emu.statsJson());
       new EmulatorClient(emu).get("/studies/SYN009/records");
       emu.clearRequests();
@@ -138,7 +185,8 @@ class EmulatorStatsTest {
     assertTrue(
         json.matches(
             "\\{\"requests\": 3, \"status429\": 0, \"statuses\": \\{\"200\": 2, \"401\": 1\\},"
-                + " \"firstRequestMillis\": [0-9]+, \"lastRequestMillis\": [0-9]+\\}\n"),
+                + " \"firstRequestMillis\": [0-9]+, \"lastRequestMillis\": [0-9]+,"
+                + " \"perSecond\": \\[[0-9, ]+\\]\\}\n"),
         json);
     String stderr = Files.readString(dir.resolve("stderr.txt"));
     assertTrue(stderr.contains("credentials from EMULATOR_API_KEY, EMULATOR_SECURITY_KEY"), stderr);

@@ -1,0 +1,131 @@
+package org.imednet.export.rows;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.junit.jupiter.api.Test;
+
+class RowBatchCoderTest {
+  private static final TableSchema SCHEMA =
+      TableSchema.form(
+          "S 1",
+          "AE LOG",
+          42L,
+          List.of(
+              Column.metadata("study_key", ColumnType.STRING),
+              Column.metadata("record_id", ColumnType.LONG),
+              Column.metadata("deleted", ColumnType.BOOLEAN),
+              Column.metadata("date_created", ColumnType.TIMESTAMP),
+              Column.variable("WEIGHT", ColumnType.DOUBLE, "WEIGHT", "number", "Weight (kg)"),
+              Column.variable("VISDAT", ColumnType.DATE, "VISDAT", "date", null),
+              Column.variable("Note", ColumnType.STRING, "note", "text", "Note"),
+              Column.variable("n9", ColumnType.STRING, "n9", null, null),
+              Column.system("_parse_errors", ColumnType.STRING)));
+
+  private static Object[] row(long id) {
+    return new Object[] {
+      "S 1",
+      id,
+      id % 2 == 0,
+      LocalDateTime.of(2024, 2, 29, 23, 59, 58, 123_456_789),
+      id * 0.5,
+      LocalDate.of(1899, 12, 31),
+      "héllo ✓ 𝄞 " + id,
+      null,
+      id % 3 == 0 ? null : "{\"WEIGHT\":\"abc\"}"
+    };
+  }
+
+  private static RowBatch batch(int rows) {
+    List<Object[]> list = new ArrayList<>();
+    for (int i = 0; i < rows; i++) {
+      list.add(row(i));
+    }
+    return RowBatch.of(SCHEMA, list);
+  }
+
+  @Test
+  void roundTripsEveryTypeNullsAndUnicode() throws Exception {
+    RowBatch original = batch(7);
+    RowBatch decoded = CoderUtils.clone(RowBatchCoder.of(), original);
+    assertEquals(SCHEMA, decoded.schema());
+    assertEquals(SCHEMA.columns(), decoded.schema().columns());
+    assertEquals(7, decoded.size());
+    for (int i = 0; i < 7; i++) {
+      assertArrayEquals(original.rows().get(i), decoded.rows().get(i), "row " + i);
+    }
+    assertEquals(original, decoded);
+    assertEquals(original.hashCode(), decoded.hashCode());
+  }
+
+  @Test
+  void emptyBatchAndStringsBeyond64KiB() throws Exception {
+    RowBatch empty = RowBatch.of(SCHEMA, List.of());
+    RowBatch back = CoderUtils.clone(RowBatchCoder.of(), empty);
+    assertEquals(0, back.size());
+    assertEquals(List.of(), back.rows());
+
+    char[] big = new char[200_000];
+    Arrays.fill(big, 'é');
+    Object[] r = row(1);
+    r[6] = new String(big);
+    RowBatch large = RowBatch.of(SCHEMA, List.<Object[]>of(r));
+    assertEquals(new String(big), CoderUtils.clone(RowBatchCoder.of(), large).rows().get(0)[6]);
+  }
+
+  @Test
+  void encodingIsDeterministicAndSurvivesReEncodingUndecoded() throws Exception {
+    byte[] first = CoderUtils.encodeToByteArray(RowBatchCoder.of(), batch(50));
+    byte[] second = CoderUtils.encodeToByteArray(RowBatchCoder.of(), batch(50));
+    assertArrayEquals(first, second);
+    // A decoded batch whose rows were never looked at encodes to the same bytes.
+    RowBatch lazy = CoderUtils.decodeFromByteArray(RowBatchCoder.of(), first);
+    assertArrayEquals(first, CoderUtils.encodeToByteArray(RowBatchCoder.of(), lazy));
+    assertEquals(50, lazy.rows().size());
+    assertArrayEquals(first, CoderUtils.encodeToByteArray(RowBatchCoder.of(), lazy));
+  }
+
+  @Test
+  void aValueOfTheWrongClassNamesItsColumn() {
+    Object[] r = row(1);
+    r[1] = "not a long";
+    RowBatch wrong = RowBatch.of(SCHEMA, List.<Object[]>of(r));
+    CoderException e =
+        assertThrows(
+            CoderException.class, () -> CoderUtils.encodeToByteArray(RowBatchCoder.of(), wrong));
+    assertTrue(
+        e.getMessage().contains("record_id of type LONG holds a java.lang.String"), e::getMessage);
+  }
+
+  @Test
+  void truncatedRowsAreACorruptionErrorNotWrongRows() throws Exception {
+    byte[] bytes = CoderUtils.encodeToByteArray(RowBatchCoder.of(), batch(3));
+    // Keep the header's declared row count (3) but drop the last 10 bytes of row data and fix the
+    // declared length, so only decoding the rows can notice.
+    byte[] cut = Arrays.copyOf(bytes, bytes.length - 10);
+    int rowsLengthAt = bytes.length - rowsLength(bytes) - 4;
+    int newLength = rowsLength(bytes) - 10;
+    cut[rowsLengthAt] = (byte) (newLength >>> 24);
+    cut[rowsLengthAt + 1] = (byte) (newLength >>> 16);
+    cut[rowsLengthAt + 2] = (byte) (newLength >>> 8);
+    cut[rowsLengthAt + 3] = (byte) newLength;
+    RowBatch lazy = RowBatchCoder.of().decode(new ByteArrayInputStream(cut));
+    IllegalStateException e = assertThrows(IllegalStateException.class, lazy::rows);
+    assertTrue(e.getMessage().contains("Corrupt RowBatch rows of table S 1/AE LOG"), e::getMessage);
+  }
+
+  private static int rowsLength(byte[] encoded) throws Exception {
+    RowBatch b = CoderUtils.decodeFromByteArray(RowBatchCoder.of(), encoded);
+    return b.encodedRows().length;
+  }
+}

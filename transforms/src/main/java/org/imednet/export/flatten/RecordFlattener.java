@@ -90,12 +90,14 @@ public final class RecordFlattener {
       switch (c.kind()) {
         case VARIABLE:
           sources[i] = SOURCE_VARIABLE;
-          fields[i] = c.sourceVariable();
+          // Jackson interns field names, so an interned name finds its entry by identity instead
+          // of comparing characters (the schema's names arrive deserialised, not interned).
+          fields[i] = c.sourceVariable().intern();
           break;
         case METADATA:
           String field = FormSchema.recordField(c.name());
           sources[i] = field == null ? SOURCE_NONE : SOURCE_METADATA;
-          fields[i] = field;
+          fields[i] = field == null ? null : field.intern();
           break;
         case SYSTEM:
         default:

@@ -85,6 +85,16 @@ public final class RowBatch {
     return e;
   }
 
+  /**
+   * A cursor over the rows in their binary form (encoding them first if this batch has none yet),
+   * for writers that convert values without building row objects.
+   *
+   * @throws IllegalArgumentException if a value does not have its column type's Java class
+   */
+  public RowBatchCoder.Cursor cursor() {
+    return new RowBatchCoder.Cursor(schema, size, encodedRows());
+  }
+
   public int size() {
     return size;
   }

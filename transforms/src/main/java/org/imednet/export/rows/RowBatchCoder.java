@@ -113,9 +113,9 @@ public final class RowBatchCoder extends AtomicCoder<RowBatch> {
           writeValue(types[i], v, out);
         } catch (ClassCastException e) {
           throw new IllegalArgumentException(
-              "Column "
+              "column '"
                   + columns.get(i).name()
-                  + " of type "
+                  + "' of type "
                   + types[i]
                   + " holds a "
                   + v.getClass().getName(),
@@ -164,6 +164,143 @@ public final class RowBatchCoder extends AtomicCoder<RowBatch> {
               + " bytes left over");
     }
     return rows;
+  }
+
+  /**
+   * Reads the rows of an encoded batch in place, row by row and column by column, without building
+   * row objects: what a writer that turns values into another format needs.
+   *
+   * <pre>{@code
+   * RowBatch.Cursor c = batch.cursor();
+   * while (c.nextRow()) {
+   *   for (int i = 0; i < c.columnCount(); i++) {
+   *     if (c.isNull(i)) continue;
+   *     switch (c.type(i)) { case LONG: use(c.readLong()); break; ... }
+   *   }
+   * }
+   * }</pre>
+   *
+   * The non-null values of a row are read in column order, each exactly once, with the reader of
+   * its column's type; a row of which nothing was read is skipped by the next {@link #nextRow}.
+   */
+  public static final class Cursor {
+    private final TableSchema schema;
+    private final ColumnType[] types;
+    private final int bitmap;
+    private final int rows;
+    private final Reader in;
+    private int row = -1;
+    private int nulls;
+    private int rowStart;
+
+    Cursor(TableSchema schema, int rows, byte[] bytes) {
+      this.schema = schema;
+      List<Column> columns = schema.columns();
+      this.types = new ColumnType[columns.size()];
+      for (int i = 0; i < types.length; i++) {
+        types[i] = columns.get(i).type();
+      }
+      this.bitmap = (types.length + 7) / 8;
+      this.rows = rows;
+      this.in = new Reader(bytes);
+    }
+
+    /** Moves to the next row; false after the last. */
+    public boolean nextRow() {
+      if (row >= 0 && in.pos == rowStart) {
+        skipRow();
+      }
+      if (++row >= rows) {
+        if (in.pos != in.buf.length) {
+          throw corrupt((in.buf.length - in.pos) + " bytes left over");
+        }
+        return false;
+      }
+      nulls = in.pos;
+      in.pos += bitmap;
+      rowStart = in.pos;
+      return true;
+    }
+
+    private void skipRow() {
+      for (int i = 0; i < types.length; i++) {
+        if (!isNull(i)) {
+          readValue(types[i], in);
+        }
+      }
+    }
+
+    public int columnCount() {
+      return types.length;
+    }
+
+    public ColumnType type(int column) {
+      return types[column];
+    }
+
+    public boolean isNull(int column) {
+      return (in.buf[nulls + (column >> 3)] & (1 << (column & 7))) != 0;
+    }
+
+    public long readLong() {
+      return in.getLong();
+    }
+
+    public double readDouble() {
+      return Double.longBitsToDouble(in.getLong());
+    }
+
+    public boolean readBoolean() {
+      return in.getByte() != 0;
+    }
+
+    /** A DATE value as days since 1970-01-01. */
+    public long readEpochDay() {
+      return in.getLong();
+    }
+
+    /** A TIMESTAMP value as microseconds since 1970-01-01T00:00 (UTC). */
+    public long readEpochMicros() {
+      long seconds = in.getLong();
+      int nanos = in.getInt();
+      return Math.addExact(Math.multiplyExact(seconds, 1_000_000L), nanos / 1_000L);
+    }
+
+    /**
+     * A STRING value's UTF-8 bytes: {@link #buffer()} from the returned offset, {@link
+     * #stringLength()} bytes long. The buffer is the batch's own; do not modify it.
+     */
+    public int readUtf8() {
+      int n = in.getInt();
+      if (n < 0 || n > in.buf.length - in.pos) {
+        throw corrupt("string of " + n + " bytes at " + in.pos);
+      }
+      lastLength = n;
+      int at = in.pos;
+      in.pos += n;
+      return at;
+    }
+
+    private int lastLength;
+
+    /** The length of the value {@link #readUtf8} returned last. */
+    public int stringLength() {
+      return lastLength;
+    }
+
+    public byte[] buffer() {
+      return in.buf;
+    }
+
+    private IllegalStateException corrupt(String why) {
+      return new IllegalStateException(
+          "Corrupt RowBatch rows of table "
+              + schema.studyKey()
+              + "/"
+              + schema.tableKey()
+              + ": "
+              + why);
+    }
   }
 
   private static void writeValue(ColumnType type, Object value, Bytes out) {

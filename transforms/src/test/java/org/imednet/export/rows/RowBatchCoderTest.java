@@ -104,7 +104,65 @@ class RowBatchCoderTest {
         assertThrows(
             CoderException.class, () -> CoderUtils.encodeToByteArray(RowBatchCoder.of(), wrong));
     assertTrue(
-        e.getMessage().contains("record_id of type LONG holds a java.lang.String"), e::getMessage);
+        e.getMessage().contains("column 'record_id' of type LONG holds a java.lang.String"),
+        e::getMessage);
+  }
+
+  /** The cursor reads what rows() holds, from encoded and not-yet-encoded batches alike. */
+  @Test
+  void cursorReadsEveryValueInPlaceAndSkipsRowsNotRead() throws Exception {
+    RowBatch fresh = batch(5);
+    RowBatch decoded = CoderUtils.clone(RowBatchCoder.of(), batch(5));
+    for (RowBatch b : List.of(fresh, decoded)) {
+      RowBatchCoder.Cursor c = b.cursor();
+      List<List<Object>> seen = new ArrayList<>();
+      int r = 0;
+      while (c.nextRow()) {
+        if (r++ == 2) {
+          continue; // skipped unread
+        }
+        List<Object> values = new ArrayList<>();
+        for (int i = 0; i < c.columnCount(); i++) {
+          if (c.isNull(i)) {
+            values.add(null);
+            continue;
+          }
+          switch (c.type(i)) {
+            case STRING:
+              int at = c.readUtf8();
+              values.add(
+                  new String(
+                      c.buffer(), at, c.stringLength(), java.nio.charset.StandardCharsets.UTF_8));
+              break;
+            case LONG:
+              values.add(c.readLong());
+              break;
+            case DOUBLE:
+              values.add(c.readDouble());
+              break;
+            case BOOLEAN:
+              values.add(c.readBoolean());
+              break;
+            case DATE:
+              values.add(LocalDate.ofEpochDay(c.readEpochDay()));
+              break;
+            case TIMESTAMP:
+              values.add(c.readEpochMicros());
+              break;
+          }
+        }
+        seen.add(values);
+      }
+      assertEquals(4, seen.size());
+      List<Object> expected = new ArrayList<>(Arrays.asList(row(3)));
+      expected.set(
+          3,
+          LocalDateTime.of(2024, 2, 29, 23, 59, 58).toEpochSecond(java.time.ZoneOffset.UTC)
+                  * 1_000_000L
+              + 123_456L);
+      assertEquals(expected, seen.get(2), "row 3 after the skipped row 2");
+      assertEquals(Arrays.asList(row(0)).subList(4, 9), seen.get(0).subList(4, 9));
+    }
   }
 
   @Test

@@ -52,13 +52,15 @@ import org.imednet.export.sinks.staging.WriteStagedParquetFn;
  * <h2>Writing and memory</h2>
  *
  * Each bundle writes its batches straight into staging files, one per table it sees, in parallel
- * over bundles; no rows are grouped, so memory does not grow with the data. A partition therefore
- * holds one file per bundle that carried the form (dense {@code part-NNNNN} numbers, assigned by
- * sorting the staged files). On the DirectRunner, whose bundles after a Reshuffle hold a single
- * element, that is one file per batch (a 1,000,000-row export in 500-row batches gave 2,000 files,
- * exact counts in DuckDB, and a peak RSS of 1.19 GB with {@code -Xmx2g}); FileIO-style grouping per
- * form would instead hold each form's rows in memory on that runner. Flink's bundles give far
- * fewer, larger files.
+ * over bundles; no rows are grouped, so memory does not grow with the data. An open file holds at
+ * most one row group ({@link org.imednet.export.sinks.staging.ParquetBatchFile#ROW_GROUP_BYTES}, 4
+ * MiB) in memory, so a worker's Parquet memory grows with the number of tables it writes, not with
+ * their rows. A partition therefore holds one file per bundle that carried the form (dense {@code
+ * part-NNNNN} numbers, assigned by sorting the staged files). On the DirectRunner, whose bundles
+ * after a Reshuffle hold a single element, that is one file per batch (a 1,000,000-row export in
+ * 500-row batches gave 2,000 files, exact counts in DuckDB, and a peak RSS of 1.19 GB with {@code
+ * -Xmx2g}); FileIO-style grouping per form would instead hold each form's rows in memory on that
+ * runner. Flink's bundles give far fewer, larger files.
  *
  * <h2>Commit, failures and retries</h2>
  *

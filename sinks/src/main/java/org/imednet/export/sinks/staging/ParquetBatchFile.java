@@ -13,6 +13,7 @@ import org.apache.parquet.io.OutputFile;
 import org.imednet.export.rows.Column;
 import org.imednet.export.rows.ColumnType;
 import org.imednet.export.rows.RowBatch;
+import org.imednet.export.rows.RowBatchCoder;
 import org.imednet.export.rows.TableSchema;
 
 /**
@@ -56,10 +57,11 @@ public final class ParquetBatchFile implements AutoCloseable {
 
   private final Path path;
   private final TableSchema schema;
-  private final ParquetWriter<Object[]> writer;
+  private final ParquetWriter<RowBatchCoder.Cursor> writer;
   private long rowCount;
 
-  private ParquetBatchFile(Path path, TableSchema schema, ParquetWriter<Object[]> writer) {
+  private ParquetBatchFile(
+      Path path, TableSchema schema, ParquetWriter<RowBatchCoder.Cursor> writer) {
     this.path = path;
     this.schema = schema;
     this.writer = writer;
@@ -84,7 +86,7 @@ public final class ParquetBatchFile implements AutoCloseable {
         builder = builder.withDictionaryEncoding(c.name(), false);
       }
     }
-    ParquetWriter<Object[]> writer = builder.build();
+    ParquetWriter<RowBatchCoder.Cursor> writer = builder.build();
     return new ParquetBatchFile(path, schema, writer);
   }
 
@@ -121,8 +123,22 @@ public final class ParquetBatchFile implements AutoCloseable {
       throw new IllegalArgumentException(
           "Batch of " + batch.schema() + " does not match the file's schema " + schema);
     }
-    for (Object[] row : batch.rows()) {
-      writer.write(row);
+    RowBatchCoder.Cursor cursor;
+    try {
+      cursor = batch.cursor();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "Table "
+              + schema.studyKey()
+              + "/"
+              + schema.tableKey()
+              + ": "
+              + e.getMessage()
+              + "; the flattening step must produce the Java type ColumnType documents",
+          e);
+    }
+    while (cursor.nextRow()) {
+      writer.write(cursor);
       rowCount++;
     }
   }
@@ -144,7 +160,7 @@ public final class ParquetBatchFile implements AutoCloseable {
     writer.close();
   }
 
-  private static final class Builder extends ParquetWriter.Builder<Object[], Builder> {
+  private static final class Builder extends ParquetWriter.Builder<RowBatchCoder.Cursor, Builder> {
     private final RowWriteSupport writeSupport;
 
     Builder(OutputFile file, RowWriteSupport writeSupport) {
@@ -158,7 +174,7 @@ public final class ParquetBatchFile implements AutoCloseable {
     }
 
     @Override
-    protected WriteSupport<Object[]> getWriteSupport(Configuration conf) {
+    protected WriteSupport<RowBatchCoder.Cursor> getWriteSupport(Configuration conf) {
       return writeSupport;
     }
   }

@@ -1,10 +1,5 @@
 package org.imednet.export.sinks.staging;
 
-import java.nio.charset.StandardCharsets;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.api.WriteSupport;
@@ -12,22 +7,25 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 import org.imednet.export.rows.Column;
+import org.imednet.export.rows.RowBatchCoder;
 import org.imednet.export.rows.TableSchema;
 
-/** Writes one {@code Object[]} row of a {@link TableSchema} as one Parquet record. */
-final class RowWriteSupport extends WriteSupport<Object[]> {
-  private final TableSchema schema;
+/**
+ * Writes the current row of a {@link RowBatchCoder.Cursor} of a {@link TableSchema} as one Parquet
+ * record, straight from the batch's binary form: strings go to Parquet as slices of the batch's
+ * UTF-8 bytes, numbers and dates without boxing. A value of the wrong Java class never gets here:
+ * encoding the batch rejects it.
+ */
+final class RowWriteSupport extends WriteSupport<RowBatchCoder.Cursor> {
   private final MessageType messageType;
   private final Map<String, String> keyValueMetadata;
-  private final Column[] columns;
+  private final String[] names;
   private RecordConsumer consumer;
 
   RowWriteSupport(TableSchema schema, Map<String, String> keyValueMetadata) {
-    this.schema = schema;
     this.messageType = ParquetSchemas.messageType(schema);
     this.keyValueMetadata = keyValueMetadata;
-    List<Column> list = schema.columns();
-    this.columns = list.toArray(new Column[0]);
+    this.names = schema.columns().stream().map(Column::name).toArray(String[]::new);
   }
 
   @Override
@@ -41,63 +39,38 @@ final class RowWriteSupport extends WriteSupport<Object[]> {
   }
 
   @Override
-  public void write(Object[] row) {
+  public void write(RowBatchCoder.Cursor row) {
     consumer.startMessage();
-    for (int i = 0; i < columns.length; i++) {
-      Object value = row[i];
-      if (value == null) {
+    for (int i = 0; i < names.length; i++) {
+      if (row.isNull(i)) {
         continue;
       }
-      Column column = columns[i];
-      consumer.startField(column.name(), i);
-      try {
-        writeValue(column, value);
-      } catch (ClassCastException e) {
-        throw new IllegalArgumentException(
-            "Table "
-                + schema.studyKey()
-                + "/"
-                + schema.tableKey()
-                + ": column '"
-                + column.name()
-                + "' of type "
-                + column.type()
-                + " holds a "
-                + value.getClass().getName()
-                + "; the flattening step must produce the Java type ColumnType documents",
-            e);
+      consumer.startField(names[i], i);
+      switch (row.type(i)) {
+        case STRING:
+          int at = row.readUtf8();
+          // "Reused": Parquet copies what it keeps (dictionary entries, min/max statistics) instead
+          // of holding on to the whole batch's buffer.
+          consumer.addBinary(Binary.fromReusedByteArray(row.buffer(), at, row.stringLength()));
+          break;
+        case LONG:
+          consumer.addLong(row.readLong());
+          break;
+        case DOUBLE:
+          consumer.addDouble(row.readDouble());
+          break;
+        case BOOLEAN:
+          consumer.addBoolean(row.readBoolean());
+          break;
+        case DATE:
+          consumer.addInteger(Math.toIntExact(row.readEpochDay()));
+          break;
+        case TIMESTAMP:
+          consumer.addLong(row.readEpochMicros());
+          break;
       }
-      consumer.endField(column.name(), i);
+      consumer.endField(names[i], i);
     }
     consumer.endMessage();
-  }
-
-  private void writeValue(Column column, Object value) {
-    switch (column.type()) {
-      case STRING:
-        consumer.addBinary(
-            Binary.fromConstantByteArray(((String) value).getBytes(StandardCharsets.UTF_8)));
-        return;
-      case LONG:
-        consumer.addLong((Long) value);
-        return;
-      case DOUBLE:
-        consumer.addDouble((Double) value);
-        return;
-      case BOOLEAN:
-        consumer.addBoolean((Boolean) value);
-        return;
-      case DATE:
-        consumer.addInteger(Math.toIntExact(((LocalDate) value).toEpochDay()));
-        return;
-      case TIMESTAMP:
-        LocalDateTime t = (LocalDateTime) value;
-        consumer.addLong(
-            Math.addExact(
-                Math.multiplyExact(t.toEpochSecond(ZoneOffset.UTC), 1_000_000L),
-                t.getNano() / 1_000L));
-        return;
-    }
-    throw new IllegalArgumentException("Unknown column type " + column.type());
   }
 }

@@ -1,7 +1,6 @@
 package org.imednet.export.flatten;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,7 +178,8 @@ public final class FlattenRecords
         form = buildForm(page.form(), out);
       }
       List<JsonNode> records = page.records();
-      List<Object[]> rows = new ArrayList<>(records.size());
+      // Rows are encoded as they are flattened, while their values are still in the CPU's cache.
+      RowBatch.Builder rows = RowBatch.builder(form.flattener.schema(), records.size());
       long unparseable = 0;
       long failed = 0;
       for (int i = 0; i < records.size(); i++) {
@@ -210,8 +210,8 @@ public final class FlattenRecords
       // An empty API page still travels as an empty batch: it is how a form with no records
       // reaches the sinks, which then create its (empty) table and replace an old partition
       // instead of keeping rows that no longer exist upstream.
-      if (!rows.isEmpty() || records.isEmpty()) {
-        out.get(ROWS).output(RowBatch.of(form.flattener.schema(), rows));
+      if (rows.size() > 0 || records.isEmpty()) {
+        out.get(ROWS).output(rows.build());
         form.rowsFlattened.inc(rows.size());
       }
       if (unparseable > 0) {

@@ -56,6 +56,62 @@ public final class RowBatch {
         schema, rows.size(), Collections.unmodifiableList(new ArrayList<>(rows)), null);
   }
 
+  /**
+   * Builds a batch row by row, encoding each row as it is added, so the values need not stay alive
+   * (or be touched again) until the batch is complete.
+   *
+   * <pre>{@code
+   * RowBatch.Builder b = RowBatch.builder(schema, 500);
+   * for (...) { b.add(row); }
+   * RowBatch batch = b.build();
+   * }</pre>
+   */
+  public static Builder builder(TableSchema schema, int expectedRows) {
+    return new Builder(schema, expectedRows);
+  }
+
+  /** See {@link #builder}. */
+  public static final class Builder {
+    private final TableSchema schema;
+    private final RowBatchCoder.RowEncoder encoder;
+
+    private Builder(TableSchema schema, int expectedRows) {
+      this.schema = Objects.requireNonNull(schema, "schema");
+      this.encoder = new RowBatchCoder.RowEncoder(schema, expectedRows);
+    }
+
+    /**
+     * Adds a row aligned with the schema's columns.
+     *
+     * @throws IllegalArgumentException if the row's length or a value's Java class does not match
+     *     the schema; the row is then not added
+     */
+    public Builder add(Object[] row) {
+      if (row.length != schema.size()) {
+        throw new IllegalArgumentException(
+            "Row has "
+                + row.length
+                + " values but table "
+                + schema.studyKey()
+                + "/"
+                + schema.tableKey()
+                + " has "
+                + schema.size()
+                + " columns");
+      }
+      encoder.add(row);
+      return this;
+    }
+
+    public int size() {
+      return encoder.count();
+    }
+
+    public RowBatch build() {
+      return new RowBatch(schema, encoder.count(), null, encoder.toBytes());
+    }
+  }
+
   /** A batch of {@code size} rows in {@link RowBatchCoder}'s row encoding, decoded on demand. */
   static RowBatch ofEncoded(TableSchema schema, int size, byte[] encodedRows) {
     return new RowBatch(schema, size, null, encodedRows);

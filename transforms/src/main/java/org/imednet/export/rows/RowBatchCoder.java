@@ -93,17 +93,35 @@ public final class RowBatchCoder extends AtomicCoder<RowBatch> {
    * Encodes rows of {@code schema}; a value of the wrong Java class is an IllegalArgumentException.
    */
   static byte[] encodeRows(TableSchema schema, List<Object[]> rows) {
-    List<Column> columns = schema.columns();
-    int n = columns.size();
-    ColumnType[] types = new ColumnType[n];
-    for (int i = 0; i < n; i++) {
-      types[i] = columns.get(i).type();
-    }
-    int bitmap = (n + 7) / 8;
-    Bytes out = new Bytes(Math.max(64, rows.size() * (bitmap + 8 * n)));
+    RowEncoder encoder = new RowEncoder(schema, rows.size());
     for (Object[] row : rows) {
+      encoder.add(row);
+    }
+    return encoder.toBytes();
+  }
+
+  /** Appends rows to one growing block in the row encoding. */
+  static final class RowEncoder {
+    private final List<Column> columns;
+    private final ColumnType[] types;
+    private final int bitmap;
+    private final Bytes out;
+    private int count;
+
+    RowEncoder(TableSchema schema, int expectedRows) {
+      this.columns = schema.columns();
+      this.types = new ColumnType[columns.size()];
+      for (int i = 0; i < types.length; i++) {
+        types[i] = columns.get(i).type();
+      }
+      this.bitmap = (types.length + 7) / 8;
+      this.out = new Bytes(Math.max(64, expectedRows * (bitmap + 8 * types.length)));
+    }
+
+    void add(Object[] row) {
+      int start = out.len;
       int at = out.reserve(bitmap);
-      for (int i = 0; i < n; i++) {
+      for (int i = 0; i < types.length; i++) {
         Object v = row[i];
         if (v == null) {
           out.buf[at + (i >> 3)] |= (byte) (1 << (i & 7));
@@ -112,6 +130,8 @@ public final class RowBatchCoder extends AtomicCoder<RowBatch> {
         try {
           writeValue(types[i], v, out);
         } catch (ClassCastException e) {
+          Arrays.fill(out.buf, start, out.len, (byte) 0);
+          out.len = start;
           throw new IllegalArgumentException(
               "column '"
                   + columns.get(i).name()
@@ -122,8 +142,16 @@ public final class RowBatchCoder extends AtomicCoder<RowBatch> {
               e);
         }
       }
+      count++;
     }
-    return out.buf.length == out.len ? out.buf : Arrays.copyOf(out.buf, out.len);
+
+    int count() {
+      return count;
+    }
+
+    byte[] toBytes() {
+      return out.buf.length == out.len ? out.buf : Arrays.copyOf(out.buf, out.len);
+    }
   }
 
   /** Decodes {@code size} rows written by {@link #encodeRows}. */

@@ -96,6 +96,25 @@ class RowBatchCoderTest {
   }
 
   @Test
+  void builderEncodesRowByRowAndRejectsABadRowWithoutKeepingIt() throws Exception {
+    RowBatch.Builder b = RowBatch.builder(SCHEMA, 2);
+    b.add(row(0));
+    Object[] bad = row(1);
+    bad[4] = "70.5";
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.add(bad));
+    assertEquals("column 'WEIGHT' of type DOUBLE holds a java.lang.String", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> b.add(new Object[3]));
+    b.add(row(1));
+    b.add(row(2));
+    RowBatch built = b.build();
+    assertEquals(3, built.size());
+    assertEquals(batch(3), built);
+    assertArrayEquals(
+        CoderUtils.encodeToByteArray(RowBatchCoder.of(), batch(3)),
+        CoderUtils.encodeToByteArray(RowBatchCoder.of(), built));
+  }
+
+  @Test
   void aValueOfTheWrongClassNamesItsColumn() {
     Object[] r = row(1);
     r[1] = "not a long";

@@ -54,7 +54,9 @@ final class CommonExportOptions {
       paramLabel = "DIR",
       description =
           "Write records that cannot be processed here (JSON lines with the original payload) and"
-              + " complete the run. Without it, such records fail the run.")
+              + " complete the run. Without it, such records fail the run. An API page that stays"
+              + " malformed after every retry fails the run either way; its response body is kept"
+              + " here under malformed-pages/.")
   Path errorsDir;
 
   @Option(
@@ -149,6 +151,9 @@ final class CommonExportOptions {
     }
     b.maxConcurrentRequests(maxConcurrentRequests);
     b.maxRetries(apiRetries);
+    if (errorsDir != null) {
+      b.keepMalformedPagesIn(errorsDir.resolve("malformed-pages").toAbsolutePath().toString());
+    }
     if (requestsPerSecond > 0) {
       b.requestsPerSecond(requestsPerSecond / Math.max(1, workers()));
     }

@@ -2,6 +2,7 @@ package org.imednet.export.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -323,6 +324,68 @@ class ExportCliTest {
           mapper.readTree(broken.toString()), mapper.readTree(line.get("payload").asText()));
       Map<String, Long> expected = new TreeMap<>(CliFixture.sampleRecordsPerForm("CARDIO01"));
       assertEquals(expected, CliFixture.lakeCounts(lake, "CARDIO01"));
+    }
+  }
+
+  /**
+   * A records page that stays truncated fails the run (keyset paging cannot go past it); its body
+   * is kept in the errors directory, not quoted in the message, and nothing is published.
+   */
+  @Test
+  void aPageThatStaysMalformedFailsTheRunAndItsBodyIsKept() throws Exception {
+    FaultPlan faults =
+        FaultPlan.builder()
+            .onPath(".*/records")
+            .nth(3)
+            .times(1000)
+            .fault(Fault.truncatedBody())
+            .build();
+    Path lake = tmp.resolve("lake");
+    Path errors = tmp.resolve("errors");
+    try (ImednetEmulator emu = emulator(samples(), faults)) {
+      Path env = CliFixture.envFile(tmp, emu.baseUrl(), API_KEY, SECURITY_KEY);
+      CliFixture.Run run =
+          CliFixture.run(
+              "export",
+              "parquet",
+              "CARDIO01",
+              "--lake",
+              lake.toString(),
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none",
+              "--api-retries",
+              "1",
+              "--errors-dir",
+              errors.toString());
+      assertEquals(1, run.exitCode, run.toString());
+      List<Path> kept;
+      try (var s = Files.walk(errors)) {
+        kept = s.filter(Files::isRegularFile).toList();
+      }
+      // Every request from the third on is truncated, so each form's first request fails: one
+      // file per distinct body, all under the study.
+      assertFalse(kept.isEmpty(), "no body kept under " + errors);
+      boolean named = false;
+      for (Path file : kept) {
+        assertEquals(
+            errors.resolve("malformed-pages").resolve("study=CARDIO01").toAbsolutePath(),
+            file.getParent());
+        assertTrue(
+            file.getFileName().toString().matches("records-[0-9a-f]{16}\\.body"), file.toString());
+        String body = Files.readString(file);
+        assertTrue(body.startsWith("{") && body.length() > 100, body);
+        assertThrows(
+            com.fasterxml.jackson.core.JsonProcessingException.class,
+            () -> new ObjectMapper().readTree(body));
+        assertFalse(run.err.contains(body.substring(body.length() / 2)), run.err);
+        named |= run.err.contains("is kept in " + file);
+      }
+      assertTrue(named, run.err);
+      assertTrue(run.err.contains("CARDIO01"), run.err);
+      assertTrue(run.err.contains("malformed page"), run.err);
+      assertEquals(Map.of(), CliFixture.treeDigest(lake));
     }
   }
 

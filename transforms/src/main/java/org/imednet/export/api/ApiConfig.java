@@ -45,6 +45,7 @@ public final class ApiConfig implements Serializable {
   private final int maxConcurrentRequests;
   private final double requestsPerSecond;
   private final int pageSize;
+  private final @Nullable String malformedPagesDir;
 
   private ApiConfig(Builder b) {
     this.baseUrl = b.baseUrl;
@@ -57,6 +58,7 @@ public final class ApiConfig implements Serializable {
     this.maxConcurrentRequests = b.maxConcurrentRequests;
     this.requestsPerSecond = b.requestsPerSecond;
     this.pageSize = b.pageSize;
+    this.malformedPagesDir = b.malformedPagesDir;
   }
 
   public static Builder builder() {
@@ -75,6 +77,7 @@ public final class ApiConfig implements Serializable {
     b.maxConcurrentRequests = maxConcurrentRequests;
     b.requestsPerSecond = requestsPerSecond;
     b.pageSize = pageSize;
+    b.malformedPagesDir = malformedPagesDir;
     return b;
   }
 
@@ -162,6 +165,15 @@ public final class ApiConfig implements Serializable {
     return pageSize;
   }
 
+  /**
+   * Where the body of a response that stays malformed after every retry is kept, or null: such a
+   * page fails the run (keyset paging cannot go past it), and its body, which holds patient data,
+   * is never put in a message, so this is the only place it survives.
+   */
+  public @Nullable String malformedPagesDir() {
+    return malformedPagesDir;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     if (!(o instanceof ApiConfig)) {
@@ -177,7 +189,8 @@ public final class ApiConfig implements Serializable {
         && backoffCap.equals(c.backoffCap)
         && maxConcurrentRequests == c.maxConcurrentRequests
         && Double.compare(requestsPerSecond, c.requestsPerSecond) == 0
-        && pageSize == c.pageSize;
+        && pageSize == c.pageSize
+        && Objects.equals(malformedPagesDir, c.malformedPagesDir);
   }
 
   @Override
@@ -208,6 +221,7 @@ public final class ApiConfig implements Serializable {
         + (requestsPerSecond == 0 ? "unlimited" : requestsPerSecond)
         + ", pageSize="
         + pageSize
+        + (malformedPagesDir == null ? "" : ", malformedPagesDir=" + malformedPagesDir)
         + "}";
   }
 
@@ -223,8 +237,22 @@ public final class ApiConfig implements Serializable {
     private int maxConcurrentRequests = 4;
     private double requestsPerSecond = 0;
     private int pageSize = MAX_PAGE_SIZE;
+    private @Nullable String malformedPagesDir;
 
     private Builder() {}
+
+    /**
+     * Keeps the body of a response that is still malformed after the last retry in a file under
+     * {@code dir} (any Beam file system: a local path, {@code gs://…}), named in the error.
+     * Default: not kept.
+     */
+    public Builder keepMalformedPagesIn(String dir) {
+      if (dir == null || dir.isBlank()) {
+        throw new IllegalArgumentException("keepMalformedPagesIn needs a directory");
+      }
+      this.malformedPagesDir = dir;
+      return this;
+    }
 
     /**
      * Default {@value ApiConfig#DEFAULT_BASE_URL}. A trailing {@code /} and one trailing {@code

@@ -14,10 +14,15 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -30,6 +35,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.annotation.Nullable;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.util.MimeTypes;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.model.RecordJson;
 import org.slf4j.Logger;
@@ -142,7 +151,8 @@ public final class HttpImednetClient implements ImednetApi {
                       + " failed after "
                       + execution.getAttemptCount()
                       + " attempts; last error: "
-                      + failure.getMessage()),
+                      + failure.getMessage()
+                      + keepMalformedBody(failure.body, studyKey, resource)),
               failure.status,
               failure.getCause());
         }
@@ -259,6 +269,59 @@ public final class HttpImednetClient implements ImednetApi {
   }
 
   private static ApiPage parsePage(byte[] body, int status, PageQuery query)
+      throws TransientFailure {
+    try {
+      return parseBody(body, status, query);
+    } catch (TransientFailure malformed) {
+      malformed.body = body;
+      throw malformed;
+    }
+  }
+
+  /**
+   * Writes the body of a page that stayed malformed to {@link ApiConfig#malformedPagesDir()} and
+   * returns what the error message says about it (never the body itself).
+   */
+  private String keepMalformedBody(
+      @Nullable byte[] body, @Nullable String studyKey, String resource) {
+    if (body == null) {
+      return "";
+    }
+    String dir = config.malformedPagesDir();
+    if (dir == null) {
+      return "; its response body was not kept (no errors directory given)";
+    }
+    String folder =
+        "study="
+            + (studyKey == null ? "_all" : URLEncoder.encode(studyKey, StandardCharsets.UTF_8));
+    String name = resource + "-" + sha256Prefix(body) + ".body";
+    try {
+      ResourceId file =
+          FileSystems.matchNewResource(dir, true)
+              .resolve(folder, StandardResolveOptions.RESOLVE_DIRECTORY)
+              .resolve(name, StandardResolveOptions.RESOLVE_FILE);
+      try (WritableByteChannel out = FileSystems.create(file, MimeTypes.BINARY)) {
+        ByteBuffer buffer = ByteBuffer.wrap(body);
+        while (buffer.hasRemaining()) {
+          out.write(buffer);
+        }
+      }
+      return "; its response body (" + body.length + " bytes) is kept in " + file;
+    } catch (IOException | RuntimeException e) {
+      return "; its response body could not be kept in " + dir + ": " + e;
+    }
+  }
+
+  private static String sha256Prefix(byte[] body) {
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(body);
+      return HexFormat.of().formatHex(hash, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ApiPage parseBody(byte[] body, int status, PageQuery query)
       throws TransientFailure {
     JsonNode root;
     try {
@@ -447,6 +510,8 @@ public final class HttpImednetClient implements ImednetApi {
     private static final long serialVersionUID = 1L;
     final int status;
     final transient @Nullable Duration retryAfter;
+    // The body of a malformed page, kept only for ApiConfig#malformedPagesDir.
+    transient @Nullable byte[] body;
 
     TransientFailure(
         int status, String message, @Nullable Duration retryAfter, @Nullable Throwable cause) {

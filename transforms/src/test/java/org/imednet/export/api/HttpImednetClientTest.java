@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HttpImednetClientTest {
   private static final String API_KEY = "api-KEY-7f3a9c";
@@ -216,6 +219,62 @@ class HttpImednetClientTest {
     try (HttpImednetClient api = HttpImednetClient.create(config, sleeps::add, Clock.systemUTC())) {
       api.getPage("S", "forms", PageQuery.of(0, 500, null, null));
       assertEquals(1, api.requestsRetried());
+    }
+  }
+
+  /**
+   * A page that stays malformed fails the request; its body (patient data) never goes into the
+   * message, so it is kept byte for byte in the errors directory, under the study, and the message
+   * names the file.
+   */
+  @Test
+  void aPageThatStaysMalformedIsKeptInTheErrorsDirectoryNotInTheMessage(@TempDir Path dir)
+      throws Exception {
+    String body = "{\"pagination\":{\"totalPages\":1,\"totalEl";
+    server.otherwise(FakeApiServer.json(200, body));
+    ApiConfig config =
+        ApiConfig.builder()
+            .baseUrl(server.baseUrl())
+            .apiKey(Secret.of(API_KEY))
+            .securityKey(Secret.of(SECURITY_KEY))
+            .maxRetries(1)
+            .keepMalformedPagesIn(dir.resolve("malformed-pages").toString())
+            .build();
+    try (HttpImednetClient api =
+        HttpImednetClient.create(config, sleeps::add, Clock.fixed(NOW, ZoneOffset.UTC))) {
+      ImednetApiException e =
+          assertThrows(
+              ImednetApiException.class, () -> api.getPage("../S 1", "records", recordsQuery()));
+      List<Path> kept;
+      try (var files = Files.walk(dir)) {
+        kept = files.filter(Files::isRegularFile).collect(java.util.stream.Collectors.toList());
+      }
+      assertEquals(1, kept.size(), kept.toString());
+      Path file = kept.get(0);
+      assertEquals(dir.resolve("malformed-pages").resolve("study=..%2FS+1"), file.getParent());
+      assertTrue(
+          file.getFileName().toString().matches("records-[0-9a-f]{16}\\.body"), file.toString());
+      assertEquals(body, Files.readString(file));
+      assertTrue(
+          e.getMessage()
+              .endsWith(
+                  "malformed page: the body is not complete JSON (Unexpected end-of-input in field"
+                      + " name); its response body ("
+                      + body.length()
+                      + " bytes) is kept in "
+                      + file),
+          e.getMessage());
+      assertFalse(e.getMessage().contains("totalEl"), e.getMessage());
+      assertNoKeys(e);
+    }
+    // Without a directory the message says the body was not kept.
+    try (HttpImednetClient api = client(0)) {
+      ImednetApiException e =
+          assertThrows(
+              ImednetApiException.class, () -> api.getPage("S", "records", recordsQuery()));
+      assertTrue(
+          e.getMessage().endsWith("; its response body was not kept (no errors directory given)"),
+          e.getMessage());
     }
   }
 

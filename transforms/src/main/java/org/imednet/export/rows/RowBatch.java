@@ -39,18 +39,7 @@ public final class RowBatch {
 
   public static RowBatch of(TableSchema schema, List<Object[]> rows) {
     for (Object[] row : rows) {
-      if (row.length != schema.size()) {
-        throw new IllegalArgumentException(
-            "Row has "
-                + row.length
-                + " values but table "
-                + schema.studyKey()
-                + "/"
-                + schema.tableKey()
-                + " has "
-                + schema.size()
-                + " columns");
-      }
+      checkLength(schema, row);
     }
     return new RowBatch(
         schema, rows.size(), Collections.unmodifiableList(new ArrayList<>(rows)), null);
@@ -87,18 +76,7 @@ public final class RowBatch {
      *     the schema; the row is then not added
      */
     public Builder add(Object[] row) {
-      if (row.length != schema.size()) {
-        throw new IllegalArgumentException(
-            "Row has "
-                + row.length
-                + " values but table "
-                + schema.studyKey()
-                + "/"
-                + schema.tableKey()
-                + " has "
-                + schema.size()
-                + " columns");
-      }
+      checkLength(schema, row);
       encoder.add(row);
       return this;
     }
@@ -109,6 +87,21 @@ public final class RowBatch {
 
     public RowBatch build() {
       return new RowBatch(schema, encoder.count(), null, encoder.toBytes());
+    }
+  }
+
+  private static void checkLength(TableSchema schema, Object[] row) {
+    if (row.length != schema.size()) {
+      throw new IllegalArgumentException(
+          "Row has "
+              + row.length
+              + " values but table "
+              + schema.studyKey()
+              + "/"
+              + schema.tableKey()
+              + " has "
+              + schema.size()
+              + " columns");
     }
   }
 

@@ -46,9 +46,9 @@ import org.slf4j.LoggerFactory;
  * <p>Guarantees:
  *
  * <ul>
- *   <li>One {@link RowBatch} per page with at least one row, with the page's form table schema
- *       ({@link FormSchema}); rows keep the page's record order. A page without records produces
- *       nothing.
+ *   <li>One {@link RowBatch} per page, with the page's form table schema ({@link FormSchema}); rows
+ *       keep the page's record order. A page without records gives an empty batch (that is how a
+ *       form with no records reaches the sinks); a page whose every record failed gives none.
  *   <li>Every record becomes either one row or one {@link FailedRecord} ({@link
  *       FailedRecord.Reason#UNPROCESSABLE_RECORD}, payload = the record's JSON): nothing is
  *       dropped. Values that do not parse as their column type are null in the row and kept in

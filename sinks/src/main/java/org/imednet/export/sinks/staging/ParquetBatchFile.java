@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -52,8 +53,7 @@ public final class ParquetBatchFile implements AutoCloseable {
   private static final int DICTIONARY_BYTES = 256 << 10;
 
   /** Columns whose values are unique per record: a dictionary never pays for them. */
-  private static final java.util.Set<String> UNIQUE_METADATA =
-      java.util.Set.of("record_id", "record_oid");
+  private static final Set<String> UNIQUE_METADATA = Set.of("record_id", "record_oid");
 
   private final Path path;
   private final TableSchema schema;

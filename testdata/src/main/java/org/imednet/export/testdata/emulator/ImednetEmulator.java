@@ -37,6 +37,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -190,8 +191,7 @@ public final class ImednetEmulator implements AutoCloseable {
   private final AtomicLong requestCount = new AtomicLong();
   private final Map<Integer, LongAdder> statusCounts = new ConcurrentHashMap<>();
   private final AtomicLong firstRequestMillis = new AtomicLong(-1);
-  private final java.util.concurrent.ConcurrentSkipListMap<Long, LongAdder> perSecond =
-      new java.util.concurrent.ConcurrentSkipListMap<>();
+  private final ConcurrentSkipListMap<Long, LongAdder> perSecond = new ConcurrentSkipListMap<>();
   private volatile long lastRequestMillis = -1;
 
   // Exchanges already recorded (HttpExchange attributes are shared per context, not per request).

@@ -8,7 +8,8 @@ import javax.annotation.Nullable;
 
 /**
  * What and how to load, apart from the connection: stage prefix, table layout, batch size, retries,
- * manifest and local staging. Immutable; every {@code withX} returns a copy.
+ * manifest and local staging. Immutable to its users: every {@code withX} returns a changed copy,
+ * and only such fresh copies have their fields set.
  */
 public final class SnowflakeLoadOptions implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -22,38 +23,33 @@ public final class SnowflakeLoadOptions implements Serializable {
    */
   public static final int DEFAULT_BATCH_SIZE = 100_000;
 
-  private final String stagePrefix;
-  private final @Nullable String singleTable;
-  private final boolean forceReload;
-  private final boolean keepStaged;
-  private final int maxRetries;
-  private final Duration retryBackoff;
-  private final @Nullable String manifestPath;
-  private final @Nullable String localStagingDir;
-  private final int batchSize;
-  private final Sleeper sleeper;
+  private String stagePrefix = "imednet";
+  private @Nullable String singleTable;
+  private boolean forceReload;
+  private boolean keepStaged;
+  private int maxRetries = 3;
+  private Duration retryBackoff = Duration.ofSeconds(1);
+  private @Nullable String manifestPath;
+  private @Nullable String localStagingDir;
+  private int batchSize = DEFAULT_BATCH_SIZE;
+  private Sleeper sleeper = Sleeper.SYSTEM;
 
-  private SnowflakeLoadOptions(
-      String stagePrefix,
-      @Nullable String singleTable,
-      boolean forceReload,
-      boolean keepStaged,
-      int maxRetries,
-      Duration retryBackoff,
-      @Nullable String manifestPath,
-      @Nullable String localStagingDir,
-      int batchSize,
-      Sleeper sleeper) {
-    this.stagePrefix = stagePrefix;
-    this.singleTable = singleTable;
-    this.forceReload = forceReload;
-    this.keepStaged = keepStaged;
-    this.maxRetries = maxRetries;
-    this.retryBackoff = retryBackoff;
-    this.manifestPath = manifestPath;
-    this.localStagingDir = localStagingDir;
-    this.batchSize = batchSize;
-    this.sleeper = sleeper;
+  private SnowflakeLoadOptions() {}
+
+  /** A copy for a {@code withX} to change before returning it; nothing else sets fields. */
+  private SnowflakeLoadOptions copy() {
+    SnowflakeLoadOptions c = new SnowflakeLoadOptions();
+    c.stagePrefix = stagePrefix;
+    c.singleTable = singleTable;
+    c.forceReload = forceReload;
+    c.keepStaged = keepStaged;
+    c.maxRetries = maxRetries;
+    c.retryBackoff = retryBackoff;
+    c.manifestPath = manifestPath;
+    c.localStagingDir = localStagingDir;
+    c.batchSize = batchSize;
+    c.sleeper = sleeper;
+    return c;
   }
 
   /**
@@ -62,17 +58,7 @@ public final class SnowflakeLoadOptions implements Serializable {
    * {@value #DEFAULT_BATCH_SIZE} rows per batch.
    */
   public static SnowflakeLoadOptions defaults() {
-    return new SnowflakeLoadOptions(
-        "imednet",
-        null,
-        false,
-        false,
-        3,
-        Duration.ofSeconds(1),
-        null,
-        null,
-        DEFAULT_BATCH_SIZE,
-        Sleeper.SYSTEM);
+    return new SnowflakeLoadOptions();
   }
 
   /** Folder inside the stage, {@code imednet} by default; segments of [A-Za-z0-9_.=-]. */
@@ -80,33 +66,17 @@ public final class SnowflakeLoadOptions implements Serializable {
     Objects.requireNonNull(prefix, "prefix");
     String trimmed = prefix.replaceAll("^/+|/+$", "");
     SnowflakeSql.checkStagePath(trimmed);
-    return new SnowflakeLoadOptions(
-        trimmed,
-        singleTable,
-        forceReload,
-        keepStaged,
-        maxRetries,
-        retryBackoff,
-        manifestPath,
-        localStagingDir,
-        batchSize,
-        sleeper);
+    SnowflakeLoadOptions c = copy();
+    c.stagePrefix = trimmed;
+    return c;
   }
 
   /** Loads every form of every study into this one table (the union of their columns). */
   public SnowflakeLoadOptions withSingleTable(String table) {
     checkArgument(table != null && !table.isBlank(), "singleTable must not be blank");
-    return new SnowflakeLoadOptions(
-        stagePrefix,
-        table,
-        forceReload,
-        keepStaged,
-        maxRetries,
-        retryBackoff,
-        manifestPath,
-        localStagingDir,
-        batchSize,
-        sleeper);
+    SnowflakeLoadOptions c = copy();
+    c.singleTable = table;
+    return c;
   }
 
   /**
@@ -114,48 +84,24 @@ public final class SnowflakeLoadOptions implements Serializable {
    * still replace rows with the same key, so this never duplicates. Default false.
    */
   public SnowflakeLoadOptions withForceReload(boolean force) {
-    return new SnowflakeLoadOptions(
-        stagePrefix,
-        singleTable,
-        force,
-        keepStaged,
-        maxRetries,
-        retryBackoff,
-        manifestPath,
-        localStagingDir,
-        batchSize,
-        sleeper);
+    SnowflakeLoadOptions c = copy();
+    c.forceReload = force;
+    return c;
   }
 
   /** Keep files in the Snowflake stage after loading (default false: {@code REMOVE}d). */
   public SnowflakeLoadOptions withKeepStaged(boolean keep) {
-    return new SnowflakeLoadOptions(
-        stagePrefix,
-        singleTable,
-        forceReload,
-        keep,
-        maxRetries,
-        retryBackoff,
-        manifestPath,
-        localStagingDir,
-        batchSize,
-        sleeper);
+    SnowflakeLoadOptions c = copy();
+    c.keepStaged = keep;
+    return c;
   }
 
   /** Retries per batch after the first attempt, 0..20; default 3. */
   public SnowflakeLoadOptions withMaxRetries(int retries) {
     checkArgument(retries >= 0 && retries <= 20, "maxRetries must be 0..20, was %s", retries);
-    return new SnowflakeLoadOptions(
-        stagePrefix,
-        singleTable,
-        forceReload,
-        keepStaged,
-        retries,
-        retryBackoff,
-        manifestPath,
-        localStagingDir,
-        batchSize,
-        sleeper);
+    SnowflakeLoadOptions c = copy();
+    c.maxRetries = retries;
+    return c;
   }
 
   /** Base of the exponential backoff: retry n waits {@code backoff × 2^(n-1)}; default 1 s. */
@@ -164,81 +110,41 @@ public final class SnowflakeLoadOptions implements Serializable {
         backoff != null && !backoff.isNegative() && backoff.compareTo(Duration.ofMinutes(10)) <= 0,
         "retryBackoff must be 0..10 min, was %s",
         backoff);
-    return new SnowflakeLoadOptions(
-        stagePrefix,
-        singleTable,
-        forceReload,
-        keepStaged,
-        maxRetries,
-        backoff,
-        manifestPath,
-        localStagingDir,
-        batchSize,
-        sleeper);
+    SnowflakeLoadOptions c = copy();
+    c.retryBackoff = backoff;
+    return c;
   }
 
   /** JSON-lines ledger of loaded batches, consulted on re-runs; default none. */
   public SnowflakeLoadOptions withManifestPath(Path path) {
     Objects.requireNonNull(path, "path");
-    return new SnowflakeLoadOptions(
-        stagePrefix,
-        singleTable,
-        forceReload,
-        keepStaged,
-        maxRetries,
-        retryBackoff,
-        path.toAbsolutePath().toString(),
-        localStagingDir,
-        batchSize,
-        sleeper);
+    SnowflakeLoadOptions c = copy();
+    c.manifestPath = path.toAbsolutePath().toString();
+    return c;
   }
 
   /** Write Parquet files here and keep them; default a temporary directory, removed at the end. */
   public SnowflakeLoadOptions withLocalStagingDir(Path dir) {
     Objects.requireNonNull(dir, "dir");
-    return new SnowflakeLoadOptions(
-        stagePrefix,
-        singleTable,
-        forceReload,
-        keepStaged,
-        maxRetries,
-        retryBackoff,
-        manifestPath,
-        dir.toAbsolutePath().toString(),
-        batchSize,
-        sleeper);
+    SnowflakeLoadOptions c = copy();
+    c.localStagingDir = dir.toAbsolutePath().toString();
+    return c;
   }
 
   /** Rows per staged file, 1..10,000,000; default {@value #DEFAULT_BATCH_SIZE}. */
   public SnowflakeLoadOptions withBatchSize(int rows) {
     checkArgument(rows > 0 && rows <= 10_000_000, "batchSize must be 1..10000000, was %s", rows);
-    return new SnowflakeLoadOptions(
-        stagePrefix,
-        singleTable,
-        forceReload,
-        keepStaged,
-        maxRetries,
-        retryBackoff,
-        manifestPath,
-        localStagingDir,
-        rows,
-        sleeper);
+    SnowflakeLoadOptions c = copy();
+    c.batchSize = rows;
+    return c;
   }
 
   /** How to wait between retries; tests pass one that does not sleep. */
   public SnowflakeLoadOptions withSleeper(Sleeper s) {
     Objects.requireNonNull(s, "sleeper");
-    return new SnowflakeLoadOptions(
-        stagePrefix,
-        singleTable,
-        forceReload,
-        keepStaged,
-        maxRetries,
-        retryBackoff,
-        manifestPath,
-        localStagingDir,
-        batchSize,
-        s);
+    SnowflakeLoadOptions c = copy();
+    c.sleeper = s;
+    return c;
   }
 
   public String stagePrefix() {

@@ -150,6 +150,10 @@ start_emulator() {
 
 # stop_emulator: SIGTERM makes it write $EMU_STATS.
 stop_emulator() {
+  # CPU seconds the emulator used (it shares the machine's cores with the exporter).
+  EMU_CPU_S="$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' \
+    "/proc/$EMU_PID/stat" 2>/dev/null || echo "?")"
+  log "emulator used $EMU_CPU_S CPU-s"
   stop_pid "$EMU_PID"
   forget_pid "$EMU_PID"
   [[ -s "$EMU_STATS" ]] || die "the emulator wrote no stats file $EMU_STATS"

@@ -3,7 +3,11 @@ package org.imednet.export.flatten;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import javax.annotation.Nullable;
 import org.imednet.export.model.SourceJsonObjectNode;
 import org.imednet.export.rows.Column;
@@ -49,10 +53,14 @@ public final class RecordFlattener {
   private final ColumnType[] types;
   private final int[] sources;
   private final String[] fields;
-  private final int recordIdIndex;
   private final int studyKeyIndex;
   private final int formKeyIndex;
   private final int formIdIndex;
+
+  /** The columns each record field fills, and each {@code recordData} key. */
+  private final Map<String, int[]> columnsOfField = new HashMap<>();
+
+  private final Map<String, int[]> columnsOfVariable = new HashMap<>();
 
   /** The result of flattening one record. */
   public static final class Row {
@@ -110,10 +118,22 @@ public final class RecordFlattener {
           }
       }
     }
-    recordIdIndex = metadataIndex("record_id");
+    for (int i = 0; i < n; i++) {
+      if (sources[i] == SOURCE_METADATA) {
+        columnsOfField.merge(fields[i], new int[] {i}, RecordFlattener::concat);
+      } else if (sources[i] == SOURCE_VARIABLE) {
+        columnsOfVariable.merge(fields[i], new int[] {i}, RecordFlattener::concat);
+      }
+    }
     studyKeyIndex = metadataIndex("study_key");
     formKeyIndex = metadataIndex("form_key");
     formIdIndex = metadataIndex("form_id");
+  }
+
+  private static int[] concat(int[] a, int[] b) {
+    int[] c = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
   }
 
   private int metadataIndex(String name) {
@@ -153,6 +173,12 @@ public final class RecordFlattener {
               + (data == null ? "" : " (recordData is " + data.getNodeType() + ")"));
     }
     int n = types.length;
+    // Each field's node, by column: one walk over the record's and recordData's entries (in the
+    // order they were parsed, so in memory order) instead of a hash lookup per column, which
+    // missed the cache on every freshly parsed record.
+    JsonNode[] nodes = new JsonNode[n];
+    place(record, columnsOfField, nodes);
+    place(data, columnsOfVariable, nodes);
     Object[] row = new Object[n];
     ObjectNode errors = null;
     int unparseable = 0;
@@ -160,10 +186,8 @@ public final class RecordFlattener {
       JsonNode node;
       switch (sources[i]) {
         case SOURCE_METADATA:
-          node = i == recordIdIndex ? recordId : record.get(fields[i]);
-          break;
         case SOURCE_VARIABLE:
-          node = data.get(fields[i]);
+          node = nodes[i];
           break;
         case SOURCE_RECORD_DATA:
           row[i] =
@@ -195,6 +219,18 @@ public final class RecordFlattener {
       }
     }
     return new Row(row, unparseable);
+  }
+
+  private static void place(JsonNode object, Map<String, int[]> columnsOf, JsonNode[] nodes) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      int[] columns = columnsOf.get(e.getKey());
+      if (columns != null) {
+        for (int c : columns) {
+          nodes[c] = e.getValue();
+        }
+      }
+    }
   }
 
   /** The table's own key for a study/form key or form id the record does not carry. */

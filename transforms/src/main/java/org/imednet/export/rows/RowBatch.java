@@ -135,13 +135,14 @@ public final class RowBatch {
   }
 
   /**
-   * A cursor over the rows in their binary form (encoding them first if this batch has none yet),
-   * for writers that convert values without building row objects.
+   * The rows in their binary form read column by column (encoding them first if this batch has none
+   * yet), for columnar writers.
    *
    * @throws IllegalArgumentException if a value does not have its column type's Java class
+   * @throws IllegalStateException if the encoding is corrupt
    */
-  public RowBatchCoder.Cursor cursor() {
-    return new RowBatchCoder.Cursor(schema, size, encodedRows());
+  public RowBatchColumns columns() {
+    return new RowBatchColumns(schema, size, encodedRows());
   }
 
   public int size() {

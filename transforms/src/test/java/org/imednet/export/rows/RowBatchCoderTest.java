@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -127,61 +129,59 @@ class RowBatchCoderTest {
         e::getMessage);
   }
 
-  /** The cursor reads what rows() holds, from encoded and not-yet-encoded batches alike. */
+  /** The column view reads what rows() holds, from encoded and not-yet-encoded batches alike. */
   @Test
-  void cursorReadsEveryValueInPlaceAndSkipsRowsNotRead() throws Exception {
+  void columnsReadEveryValueInPlace() throws Exception {
     RowBatch fresh = batch(5);
     RowBatch decoded = CoderUtils.clone(RowBatchCoder.of(), batch(5));
     for (RowBatch b : List.of(fresh, decoded)) {
-      RowBatchCoder.Cursor c = b.cursor();
+      RowBatchColumns c = b.columns();
+      assertEquals(5, c.rowCount());
+      assertEquals(SCHEMA.size(), c.columnCount());
       List<List<Object>> seen = new ArrayList<>();
-      int r = 0;
-      while (c.nextRow()) {
-        if (r++ == 2) {
-          continue; // skipped unread
-        }
-        List<Object> values = new ArrayList<>();
-        for (int i = 0; i < c.columnCount(); i++) {
-          if (c.isNull(i)) {
-            values.add(null);
-            continue;
-          }
-          switch (c.type(i)) {
-            case STRING:
-              int at = c.readUtf8();
-              values.add(
-                  new String(
-                      c.buffer(), at, c.stringLength(), java.nio.charset.StandardCharsets.UTF_8));
-              break;
-            case LONG:
-              values.add(c.readLong());
-              break;
-            case DOUBLE:
-              values.add(c.readDouble());
-              break;
-            case BOOLEAN:
-              values.add(c.readBoolean());
-              break;
-            case DATE:
-              values.add(LocalDate.ofEpochDay(c.readEpochDay()));
-              break;
-            case TIMESTAMP:
-              values.add(c.readEpochMicros());
-              break;
-          }
-        }
-        seen.add(values);
+      for (int r = 0; r < c.rowCount(); r++) {
+        seen.add(new ArrayList<>());
       }
-      assertEquals(4, seen.size());
-      List<Object> expected = new ArrayList<>(Arrays.asList(row(3)));
-      expected.set(
-          3,
-          LocalDateTime.of(2024, 2, 29, 23, 59, 58).toEpochSecond(java.time.ZoneOffset.UTC)
-                  * 1_000_000L
-              + 123_456L);
-      assertEquals(expected, seen.get(2), "row 3 after the skipped row 2");
-      assertEquals(Arrays.asList(row(0)).subList(4, 9), seen.get(0).subList(4, 9));
+      // Column by column, as a columnar writer reads them.
+      for (int i = 0; i < c.columnCount(); i++) {
+        for (int r = 0; r < c.rowCount(); r++) {
+          seen.get(r).add(value(c, i, r));
+        }
+      }
+      for (int r = 0; r < 5; r++) {
+        List<Object> expected = new ArrayList<>(Arrays.asList(row(r)));
+        expected.set(
+            3,
+            LocalDateTime.of(2024, 2, 29, 23, 59, 58).toEpochSecond(ZoneOffset.UTC) * 1_000_000L
+                + 123_456L);
+        assertEquals(expected, seen.get(r), "row " + r);
+      }
     }
+  }
+
+  private static Object value(RowBatchColumns c, int column, int row) {
+    if (c.isNull(column, row)) {
+      return null;
+    }
+    switch (c.type(column)) {
+      case STRING:
+        return new String(
+            c.buffer(),
+            c.stringOffset(column, row),
+            c.stringLength(column, row),
+            StandardCharsets.UTF_8);
+      case LONG:
+        return c.getLong(column, row);
+      case DOUBLE:
+        return c.getDouble(column, row);
+      case BOOLEAN:
+        return c.getBoolean(column, row);
+      case DATE:
+        return LocalDate.ofEpochDay(c.getEpochDay(column, row));
+      case TIMESTAMP:
+        return c.getEpochMicros(column, row);
+    }
+    throw new AssertionError(c.type(column));
   }
 
   @Test
@@ -199,6 +199,15 @@ class RowBatchCoderTest {
     RowBatch lazy = RowBatchCoder.of().decode(new ByteArrayInputStream(cut));
     IllegalStateException e = assertThrows(IllegalStateException.class, lazy::rows);
     assertTrue(e.getMessage().contains("Corrupt RowBatch rows of table S 1/AE LOG"), e::getMessage);
+    e = assertThrows(IllegalStateException.class, lazy::columns);
+    assertTrue(e.getMessage().contains("Corrupt RowBatch rows of table S 1/AE LOG"), e::getMessage);
+
+    // One byte too many is as corrupt as one too few.
+    RowBatch good = batch(3);
+    byte[] rows = good.encodedRows();
+    RowBatch longer = RowBatch.ofEncoded(SCHEMA, 3, Arrays.copyOf(rows, rows.length + 1));
+    e = assertThrows(IllegalStateException.class, longer::columns);
+    assertEquals("Corrupt RowBatch rows of table S 1/AE LOG: 1 bytes left over", e.getMessage());
   }
 
   private static int rowsLength(byte[] encoded) throws Exception {

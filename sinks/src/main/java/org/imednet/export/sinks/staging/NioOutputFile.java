@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import javax.annotation.Nullable;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
 
@@ -14,6 +15,7 @@ import org.apache.parquet.io.PositionOutputStream;
  */
 final class NioOutputFile implements OutputFile {
   private final Path path;
+  private @Nullable PositionOutputStream opened;
 
   NioOutputFile(Path path) {
     this.path = path;
@@ -32,36 +34,48 @@ final class NioOutputFile implements OutputFile {
   private PositionOutputStream open(StandardOpenOption... options) throws IOException {
     OutputStream out =
         new java.io.BufferedOutputStream(Files.newOutputStream(path, options), 1 << 16);
-    return new PositionOutputStream() {
-      private long position;
+    opened =
+        new PositionOutputStream() {
+          private long position;
 
-      @Override
-      public long getPos() {
-        return position;
-      }
+          @Override
+          public long getPos() {
+            return position;
+          }
 
-      @Override
-      public void write(int b) throws IOException {
-        out.write(b);
-        position++;
-      }
+          @Override
+          public void write(int b) throws IOException {
+            out.write(b);
+            position++;
+          }
 
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-        position += len;
-      }
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            position += len;
+          }
 
-      @Override
-      public void flush() throws IOException {
-        out.flush();
-      }
+          @Override
+          public void flush() throws IOException {
+            out.flush();
+          }
 
-      @Override
-      public void close() throws IOException {
-        out.close();
-      }
-    };
+          @Override
+          public void close() throws IOException {
+            out.close();
+          }
+        };
+    return opened;
+  }
+
+  /**
+   * Closes the stream {@code create} opened, as it is: for a writer that failed and must not finish
+   * the file (parquet 1.13.1's ParquetFileWriter has no {@code abort}).
+   */
+  void abort() throws IOException {
+    if (opened != null) {
+      opened.close();
+    }
   }
 
   @Override

@@ -6,15 +6,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
+import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
 import org.imednet.export.rows.Column;
 import org.imednet.export.rows.ColumnType;
 import org.imednet.export.rows.RowBatch;
-import org.imednet.export.rows.RowBatchCoder;
+import org.imednet.export.rows.RowBatchColumns;
 import org.imednet.export.rows.TableSchema;
 
 /**
@@ -57,37 +62,64 @@ public final class ParquetBatchFile implements AutoCloseable {
 
   private final Path path;
   private final TableSchema schema;
-  private final ParquetWriter<RowBatchCoder.Cursor> writer;
+  private final MessageType messageType;
+  private final ColumnDescriptor[] descriptors;
+  private final ParquetProperties properties;
+  private final CodecFactory codecs;
+  private final CodecFactory.BytesCompressor compressor;
+  private final NioOutputFile output;
+  private final ParquetFileWriter fileWriter;
+  private final Map<String, String> metadata;
+  // The current row group: its pages, and the column writers that fill them.
+  private ColumnChunkPageWriteStore pageStore;
+  private ColumnWriteStore columnStore;
+  private ColumnWriter[] columnWriters;
+  private long rowsInGroup;
   private long rowCount;
+  private boolean failed;
+  private boolean closed;
 
-  private ParquetBatchFile(
-      Path path, TableSchema schema, ParquetWriter<RowBatchCoder.Cursor> writer) {
+  private ParquetBatchFile(Path path, TableSchema schema) throws IOException {
     this.path = path;
     this.schema = schema;
-    this.writer = writer;
+    this.messageType = ParquetSchemas.messageType(schema);
+    this.descriptors = messageType.getColumns().toArray(new ColumnDescriptor[0]);
+    ParquetProperties.Builder props =
+        ParquetProperties.builder()
+            .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+            .withPageSize(PAGE_BYTES)
+            .withDictionaryPageSize(DICTIONARY_BYTES)
+            .withDictionaryEncoding(true);
+    for (Column c : schema.columns()) {
+      if (!dictionaryEncoded(c)) {
+        props = props.withDictionaryEncoding(c.name(), false);
+      }
+    }
+    this.properties = props.build();
+    this.metadata = new LinkedHashMap<>();
+    metadata.put("imednet.study_key", schema.studyKey());
+    metadata.put("imednet.table_key", schema.tableKey());
+    metadata.put("imednet.table_kind", schema.kind().name());
+    this.codecs = new CodecFactory(new Configuration(false), PAGE_BYTES);
+    this.compressor = codecs.getCompressor(CompressionCodecName.SNAPPY);
+    this.output = new NioOutputFile(path);
+    this.fileWriter =
+        new ParquetFileWriter(
+            output,
+            messageType,
+            ParquetFileWriter.Mode.CREATE,
+            ROW_GROUP_BYTES,
+            0,
+            properties.getColumnIndexTruncateLength(),
+            properties.getStatisticsTruncateLength(),
+            properties.getPageWriteChecksumEnabled());
+    fileWriter.start();
+    startRowGroup();
   }
 
   /** Creates the file (which must not exist yet); its parent directory must exist. */
   public static ParquetBatchFile create(Path path, TableSchema schema) throws IOException {
-    Map<String, String> metadata = new LinkedHashMap<>();
-    metadata.put("imednet.study_key", schema.studyKey());
-    metadata.put("imednet.table_key", schema.tableKey());
-    metadata.put("imednet.table_kind", schema.kind().name());
-    Builder builder =
-        new Builder(new NioOutputFile(path), new RowWriteSupport(schema, metadata))
-            .withConf(new Configuration(false))
-            .withWriteMode(ParquetFileWriter.Mode.CREATE)
-            .withCompressionCodec(CompressionCodecName.SNAPPY)
-            .withRowGroupSize(ROW_GROUP_BYTES)
-            .withPageSize(PAGE_BYTES)
-            .withDictionaryPageSize(DICTIONARY_BYTES);
-    for (Column c : schema.columns()) {
-      if (!dictionaryEncoded(c)) {
-        builder = builder.withDictionaryEncoding(c.name(), false);
-      }
-    }
-    ParquetWriter<RowBatchCoder.Cursor> writer = builder.build();
-    return new ParquetBatchFile(path, schema, writer);
+    return new ParquetBatchFile(path, schema);
   }
 
   /**
@@ -119,13 +151,16 @@ public final class ParquetBatchFile implements AutoCloseable {
 
   /** Appends the rows of a batch, which must have this file's schema. */
   public void write(RowBatch batch) throws IOException {
+    if (closed) {
+      throw new IllegalStateException("Parquet file " + path + " is closed");
+    }
     if (!batch.schema().equals(schema)) {
       throw new IllegalArgumentException(
           "Batch of " + batch.schema() + " does not match the file's schema " + schema);
     }
-    RowBatchCoder.Cursor cursor;
+    RowBatchColumns columns;
     try {
-      cursor = batch.cursor();
+      columns = batch.columns();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "Table "
@@ -137,10 +172,126 @@ public final class ParquetBatchFile implements AutoCloseable {
               + "; the flattening step must produce the Java type ColumnType documents",
           e);
     }
-    while (cursor.nextRow()) {
-      writer.write(cursor);
-      rowCount++;
+    int rows = columns.rowCount();
+    if (rows == 0) {
+      return;
     }
+    try {
+      for (int c = 0; c < columnWriters.length; c++) {
+        writeColumn(columns, c, columnWriters[c]);
+      }
+      for (int r = 0; r < rows; r++) {
+        columnStore.endRecord();
+      }
+      rowsInGroup += rows;
+      rowCount += rows;
+      if (columnStore.getBufferedSize() >= ROW_GROUP_BYTES) {
+        flushRowGroup();
+        startRowGroup();
+      }
+    } catch (IOException | RuntimeException e) {
+      failed = true;
+      throw e;
+    }
+  }
+
+  /**
+   * Writes one column of a batch. Every field is optional and flat: definition level 1 for a value,
+   * 0 for null; repetition level always 0.
+   */
+  private static void writeColumn(RowBatchColumns columns, int c, ColumnWriter w) {
+    int rows = columns.rowCount();
+    byte[] buf = columns.buffer();
+    switch (columns.type(c)) {
+      case STRING:
+        for (int r = 0; r < rows; r++) {
+          if (columns.isNull(c, r)) {
+            w.writeNull(0, 0);
+          } else {
+            // "Reused": Parquet copies what it keeps (dictionary entries, min/max statistics)
+            // instead of holding on to the whole batch's buffer.
+            w.write(
+                Binary.fromReusedByteArray(
+                    buf, columns.stringOffset(c, r), columns.stringLength(c, r)),
+                0,
+                1);
+          }
+        }
+        return;
+      case LONG:
+        for (int r = 0; r < rows; r++) {
+          if (columns.isNull(c, r)) {
+            w.writeNull(0, 0);
+          } else {
+            w.write(columns.getLong(c, r), 0, 1);
+          }
+        }
+        return;
+      case DOUBLE:
+        for (int r = 0; r < rows; r++) {
+          if (columns.isNull(c, r)) {
+            w.writeNull(0, 0);
+          } else {
+            w.write(columns.getDouble(c, r), 0, 1);
+          }
+        }
+        return;
+      case BOOLEAN:
+        for (int r = 0; r < rows; r++) {
+          if (columns.isNull(c, r)) {
+            w.writeNull(0, 0);
+          } else {
+            w.write(columns.getBoolean(c, r), 0, 1);
+          }
+        }
+        return;
+      case DATE:
+        for (int r = 0; r < rows; r++) {
+          if (columns.isNull(c, r)) {
+            w.writeNull(0, 0);
+          } else {
+            w.write(Math.toIntExact(columns.getEpochDay(c, r)), 0, 1);
+          }
+        }
+        return;
+      case TIMESTAMP:
+        for (int r = 0; r < rows; r++) {
+          if (columns.isNull(c, r)) {
+            w.writeNull(0, 0);
+          } else {
+            w.write(columns.getEpochMicros(c, r), 0, 1);
+          }
+        }
+        return;
+    }
+    throw new IllegalStateException("Unknown column type " + columns.type(c));
+  }
+
+  private void startRowGroup() {
+    pageStore =
+        new ColumnChunkPageWriteStore(
+            compressor,
+            messageType,
+            properties.getAllocator(),
+            properties.getColumnIndexTruncateLength(),
+            properties.getPageWriteChecksumEnabled());
+    columnStore = properties.newColumnWriteStore(messageType, pageStore);
+    columnWriters = new ColumnWriter[descriptors.length];
+    for (int c = 0; c < descriptors.length; c++) {
+      columnWriters[c] = columnStore.getColumnWriter(descriptors[c]);
+    }
+    rowsInGroup = 0;
+  }
+
+  private void flushRowGroup() throws IOException {
+    if (rowsInGroup > 0) {
+      fileWriter.startBlock(rowsInGroup);
+      columnStore.flush();
+      pageStore.flushToFileWriter(fileWriter);
+      fileWriter.endBlock();
+    }
+    columnStore.close();
+    rowsInGroup = 0;
   }
 
   public Path path() {
@@ -155,27 +306,27 @@ public final class ParquetBatchFile implements AutoCloseable {
     return rowCount;
   }
 
+  /**
+   * Writes the last row group and the footer. After a failed {@link #write} nothing more is
+   * written: the file is left incomplete (no footer), which no Parquet reader accepts, and the
+   * caller deletes it.
+   */
   @Override
   public void close() throws IOException {
-    writer.close();
-  }
-
-  private static final class Builder extends ParquetWriter.Builder<RowBatchCoder.Cursor, Builder> {
-    private final RowWriteSupport writeSupport;
-
-    Builder(OutputFile file, RowWriteSupport writeSupport) {
-      super(file);
-      this.writeSupport = writeSupport;
+    if (closed) {
+      return;
     }
-
-    @Override
-    protected Builder self() {
-      return this;
-    }
-
-    @Override
-    protected WriteSupport<RowBatchCoder.Cursor> getWriteSupport(Configuration conf) {
-      return writeSupport;
+    closed = true;
+    try {
+      if (failed) {
+        columnStore.close();
+        output.abort();
+        return;
+      }
+      flushRowGroup();
+      fileWriter.end(metadata);
+    } finally {
+      codecs.release();
     }
   }
 }

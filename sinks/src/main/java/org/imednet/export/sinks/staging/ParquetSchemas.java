@@ -23,9 +23,9 @@ import org.imednet.export.rows.TableSchema;
  *       <td>TIMESTAMP (not TIMESTAMPTZ)</td></tr>
  * </table>
  *
- * <p>The files are written through Parquet's own {@code WriteSupport}, not Avro, because column
- * names come from variable names or labels and may hold spaces, punctuation or any Unicode (such as
- * {@code Blood pressure (mmHg)} or {@code 体重}), which Avro names forbid.
+ * <p>The files are written with Parquet's own column writers ({@link ParquetBatchFile}), not Avro,
+ * because column names come from variable names or labels and may hold spaces, punctuation or any
+ * Unicode (such as {@code Blood pressure (mmHg)} or {@code 体重}), which Avro names forbid.
  */
 public final class ParquetSchemas {
   private ParquetSchemas() {}

@@ -131,22 +131,29 @@ public final class ExportJob {
                 .withVariables(spec.variables())
                 .withUseLabels(spec.useLabels()));
 
-    PCollection<RowBatch> allRows =
-        PCollectionList.of(flat.rows())
-            .and(metadata)
-            .apply("RowsAndMetadata", Flatten.pCollections());
-
     // Every destination commits only once the failures are known to be kept or absent: a run that
     // would drop records fails before anything is published.
     PCollection<?> failuresHandled = handleFailures(flat.failures(), spec);
 
     if (spec.lakeDir() != null) {
-      WriteHiveParquet lake = WriteHiveParquet.to(spec.lakeDir()).withCommitAfter(failuresHandled);
+      // Form rows and metadata rows are staged by separate steps rather than unioned first, so
+      // each stays chained to the step that produced it (see WriteHiveParquet#withMoreRows).
+      WriteHiveParquet lake =
+          WriteHiveParquet.to(spec.lakeDir())
+              .withMoreRows(metadata)
+              .withCommitAfter(failuresHandled);
       if (spec.metadataDir() != null) {
         lake = lake.withMetadataDir(spec.metadataDir());
       }
-      allRows.apply("WriteHiveParquet", lake);
+      flat.rows().apply("WriteHiveParquet", lake);
     }
+    if (spec.duckDbFile() == null && spec.snowflake() == null) {
+      return;
+    }
+    PCollection<RowBatch> allRows =
+        PCollectionList.of(flat.rows())
+            .and(metadata)
+            .apply("RowsAndMetadata", Flatten.pCollections());
     if (spec.duckDbFile() != null) {
       WriteDuckDbFile duck = WriteDuckDbFile.to(spec.duckDbFile()).withCommitAfter(failuresHandled);
       duck =

@@ -285,6 +285,43 @@ class WriteHiveParquetTest {
     p.run().waitUntilFinish();
   }
 
+  /** Rows from several collections are written in one run and one commit. */
+  @Test
+  void moreRowsAreStagedSeparatelyAndCommittedTogether() {
+    Path lake = dir.resolve("lake");
+    Pipeline p = pipeline();
+    PCollection<RowBatch> forms =
+        p.apply(
+            "Forms",
+            Create.of(formBatch("S", "A", 1, 3), formBatch("S", "B", 10, 2))
+                .withCoder(RowBatchCoder.of()));
+    PCollection<RowBatch> metadata =
+        p.apply(
+            "Metadata", Create.of(metadataBatch("S", "forms", 2)).withCoder(RowBatchCoder.of()));
+    PCollection<RowBatch> more =
+        p.apply("More", Create.of(formBatch("T", "A", 1, 4)).withCoder(RowBatchCoder.of()));
+    PCollection<String> out =
+        forms.apply(
+            WriteHiveParquet.to(lake).withMoreRows(metadata).withMoreRows(more).withRunId("r"));
+    PAssert.that(out)
+        .containsInAnyOrder(
+            lake.resolve("study_key=S/form_key=A").toString(),
+            lake.resolve("study_key=S/form_key=B").toString(),
+            lake.resolve("study_key=T/form_key=A").toString(),
+            dir.resolve("lake_metadata/forms/study_key=S").toString());
+    p.run().waitUntilFinish();
+
+    assertEquals(
+        List.of("S|A|3|VARCHAR|VARCHAR", "S|B|2|VARCHAR|VARCHAR", "T|A|4|VARCHAR|VARCHAR"),
+        counts(lake));
+    assertEquals(
+        List.of("2"),
+        query(
+            "SELECT count(*) FROM read_parquet("
+                + sqlString(dir.resolve("lake_metadata/forms/study_key=S/part-00000.parquet"))
+                + ")"));
+  }
+
   @Test
   void metadataDirInsideTheLakeIsRejected() {
     Path lake = dir.resolve("lake");

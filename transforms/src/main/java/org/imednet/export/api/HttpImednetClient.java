@@ -21,7 +21,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -40,6 +39,7 @@ import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.util.MimeTypes;
 import org.imednet.export.metrics.ExportMetrics;
+import org.imednet.export.model.JsonItems;
 import org.imednet.export.model.RecordJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -323,18 +323,19 @@ public final class HttpImednetClient implements ImednetApi {
 
   private static ApiPage parseBody(byte[] body, int status, PageQuery query)
       throws TransientFailure {
-    JsonNode root;
+    RecordJson.ListBody root;
     try {
-      root = RecordJson.readTree(body);
+      // Items stay byte ranges of the body: records are parsed once, by the flattening step.
+      root = RecordJson.scanList(body);
     } catch (JsonProcessingException e) {
       throw malformed(status, "the body is not complete JSON (" + e.getOriginalMessage() + ")");
     } catch (IOException e) {
       throw malformed(status, "the body could not be read (" + e.getMessage() + ")");
     }
-    if (root == null || !root.isObject()) {
+    if (!root.isObject()) {
       throw malformed(status, "the body is not a JSON object");
     }
-    JsonNode pagination = root.get("pagination");
+    JsonNode pagination = root.pagination();
     if (pagination == null || !pagination.isObject()) {
       throw malformed(status, "'pagination' is missing or not an object");
     }
@@ -345,29 +346,25 @@ public final class HttpImednetClient implements ImednetApi {
         currentPage != null && currentPage.canConvertToInt() && currentPage.isIntegralNumber()
             ? currentPage.intValue()
             : query.page();
-    JsonNode data = root.get("data");
-    if (data == null || !data.isArray()) {
+    JsonItems data = root.data();
+    if (!root.dataIsArray() || data == null) {
       throw malformed(status, "'data' is missing or not an array");
     }
-    if (totalPages == 0 && data.size() > 0) {
-      throw malformed(
-          status, "pagination.totalPages is 0 but 'data' has " + data.size() + " items");
+    int size = root.dataSize();
+    if (totalPages == 0 && size > 0) {
+      throw malformed(status, "pagination.totalPages is 0 but 'data' has " + size + " items");
     }
-    if (data.size() > query.size()) {
+    if (size > query.size()) {
       throw malformed(
-          status, "'data' has " + data.size() + " items, more than the page size " + query.size());
+          status, "'data' has " + size + " items, more than the page size " + query.size());
     }
-    List<JsonNode> items = new ArrayList<>(data.size());
-    for (JsonNode item : data) {
-      if (!item.isObject()) {
-        throw malformed(status, "an item of 'data' is not a JSON object");
-      }
-      items.add(item);
+    if (!root.allItemsObjects()) {
+      throw malformed(status, "an item of 'data' is not a JSON object");
     }
     if (totalPages > Integer.MAX_VALUE) {
       throw malformed(status, "pagination.totalPages is too large: " + totalPages);
     }
-    return new ApiPage(items, page, (int) totalPages, totalElements);
+    return new ApiPage(data, page, (int) totalPages, totalElements);
   }
 
   private static long nonNegativeInt(JsonNode pagination, String field, int status)

@@ -1,6 +1,5 @@
 package org.imednet.export.flatten;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +23,7 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.metrics.ExportMetrics.Metric;
 import org.imednet.export.model.FormContext;
+import org.imednet.export.model.JsonItems;
 import org.imednet.export.model.RecordPage;
 import org.imednet.export.rows.Column;
 import org.imednet.export.rows.FailedRecord;
@@ -177,15 +177,18 @@ public final class FlattenRecords
       if (form == null) {
         form = buildForm(page.form(), out);
       }
-      List<JsonNode> records = page.records();
+      JsonItems records = page.items();
+      int size = records.size();
       // Rows are encoded as they are flattened, while their values are still in the CPU's cache.
-      RowBatch.Builder rows = RowBatch.builder(form.flattener.schema(), records.size());
+      RowBatch.Builder rows = RowBatch.builder(form.flattener.schema(), size);
       long unparseable = 0;
       long failed = 0;
-      for (int i = 0; i < records.size(); i++) {
-        JsonNode record = records.get(i);
+      for (int i = 0; i < size; i++) {
+        int start = records.start(i);
         try {
-          RecordFlattener.Row row = form.flattener.flatten(record);
+          // Straight from the API's bytes into the row: no tree per record.
+          RecordFlattener.Row row =
+              form.flattener.flatten(records.body(), start, records.end(i) - start);
           rows.add(row.values());
           unparseable += row.unparseableValues();
         } catch (UnprocessableRecordException e) {
@@ -197,20 +200,20 @@ public final class FlattenRecords
                       table.studyKey(),
                       table.tableKey(),
                       FailedRecord.Reason.UNPROCESSABLE_RECORD,
-                      page.location() + " record " + (i + 1) + " of " + records.size(),
+                      page.location() + " record " + (i + 1) + " of " + size,
                       "Cannot flatten a record of form "
                           + table.studyKey()
                           + "/"
                           + table.tableKey()
                           + ": "
                           + e.getMessage(),
-                      String.valueOf(record)));
+                      records.text(i)));
         }
       }
       // An empty API page still travels as an empty batch: it is how a form with no records
       // reaches the sinks, which then create its (empty) table and replace an old partition
       // instead of keeping rows that no longer exist upstream.
-      if (rows.size() > 0 || records.isEmpty()) {
+      if (rows.size() > 0 || size == 0) {
         out.get(ROWS).output(rows.build());
         form.rowsFlattened.inc(rows.size());
       }

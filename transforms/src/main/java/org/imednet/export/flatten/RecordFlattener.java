@@ -1,14 +1,20 @@
 package org.imednet.export.flatten;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import javax.annotation.Nullable;
+import org.imednet.export.model.RecordJson;
 import org.imednet.export.model.SourceJsonObjectNode;
 import org.imednet.export.rows.Column;
 import org.imednet.export.rows.ColumnType;
@@ -47,6 +53,10 @@ public final class RecordFlattener {
   private static final int SOURCE_PARSE_ERRORS = 2;
   private static final int SOURCE_RECORD_DATA = 3;
   private static final int SOURCE_NONE = 4;
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String RECORD_DATA = "recordData";
+  private static final String RECORD_ID = "recordId";
 
   private final TableSchema schema;
   private final String[] columnNames;
@@ -172,13 +182,124 @@ public final class RecordFlattener {
               + " has no recordData object"
               + (data == null ? "" : " (recordData is " + data.getNodeType() + ")"));
     }
-    int n = types.length;
     // Each field's node, by column: one walk over the record's and recordData's entries (in the
     // order they were parsed, so in memory order) instead of a hash lookup per column, which
     // missed the cache on every freshly parsed record.
-    JsonNode[] nodes = new JsonNode[n];
+    JsonNode[] nodes = new JsonNode[types.length];
     place(record, columnsOfField, nodes);
     place(data, columnsOfVariable, nodes);
+    return row(
+        nodes,
+        data instanceof SourceJsonObjectNode
+            ? ((SourceJsonObjectNode) data).sourceJson()
+            : data.toString());
+  }
+
+  /**
+   * Flattens the record whose JSON object is the {@code length} bytes of {@code json} from {@code
+   * offset}, exactly as {@link #flatten(JsonNode)} flattens its tree ({@link RecordJson#readTree}),
+   * but parsing it straight into the row: only the values of the table's columns become nodes, and
+   * the other keys of {@code recordData} are skipped. {@code _record_data} is the {@code
+   * recordData} text as it appears in {@code json}. A record this does not read plainly (no integer
+   * {@code recordId}, no single {@code recordData} object, a metadata field holding an object or
+   * array) goes the tree way, so it fails or flattens exactly as a tree would.
+   *
+   * @throws UnprocessableRecordException as {@link #flatten(JsonNode)}, and if the bytes are not
+   *     one JSON value
+   */
+  public Row flatten(byte[] json, int offset, int length) throws UnprocessableRecordException {
+    JsonNode[] nodes = new JsonNode[types.length];
+    String recordData = null;
+    JsonNode recordId = null;
+    try (JsonParser p = RecordJson.parser(json, offset, length)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return flattenTree(json, offset, length);
+      }
+      long delta = RecordJson.delta(p, offset);
+      String name;
+      while ((name = p.nextFieldName()) != null) {
+        JsonToken t = p.nextToken();
+        boolean container = t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY;
+        if (RECORD_DATA.equals(name)) {
+          if (recordData != null || t != JsonToken.START_OBJECT) {
+            return flattenTree(json, offset, length);
+          }
+          int start = (int) (p.currentTokenLocation().getByteOffset() + delta);
+          readVariables(p, nodes);
+          int end = (int) (p.currentLocation().getByteOffset() + delta);
+          recordData = new String(json, start, end - start, StandardCharsets.UTF_8);
+          continue;
+        }
+        int[] columns = columnsOfField.get(name);
+        if (RECORD_ID.equals(name)) {
+          if (container) {
+            return flattenTree(json, offset, length);
+          }
+          recordId = RecordJson.scalar(p, t);
+          place(recordId, columns, nodes);
+        } else if (columns == null) {
+          p.skipChildren();
+        } else if (container) {
+          return flattenTree(json, offset, length);
+        } else {
+          place(RecordJson.scalar(p, t), columns, nodes);
+        }
+      }
+      if (p.nextToken() != null) {
+        return flattenTree(json, offset, length);
+      }
+    } catch (IOException e) {
+      return flattenTree(json, offset, length);
+    }
+    Object id = ValueParser.parse(recordId, ColumnType.LONG);
+    if (recordData == null || id == null || id == ValueParser.UNPARSEABLE) {
+      return flattenTree(json, offset, length);
+    }
+    return row(nodes, recordData);
+  }
+
+  /** The members of the recordData object whose START_OBJECT is the current token. */
+  private void readVariables(JsonParser p, JsonNode[] nodes) throws IOException {
+    String name;
+    while ((name = p.nextFieldName()) != null) {
+      JsonToken t = p.nextToken();
+      int[] columns = columnsOfVariable.get(name);
+      if (columns == null) {
+        p.skipChildren();
+      } else {
+        // As RecordJson builds recordData's members: scalars by hand, containers by Jackson.
+        place(
+            t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY
+                ? MAPPER.readTree(p)
+                : RecordJson.scalar(p, t),
+            columns,
+            nodes);
+      }
+    }
+  }
+
+  private static void place(JsonNode value, @Nullable int[] columns, JsonNode[] nodes) {
+    if (columns != null) {
+      for (int c : columns) {
+        nodes[c] = value;
+      }
+    }
+  }
+
+  private Row flattenTree(byte[] json, int offset, int length) throws UnprocessableRecordException {
+    JsonNode record;
+    try {
+      record = RecordJson.readTree(json, offset, length);
+    } catch (IOException e) {
+      throw new UnprocessableRecordException(
+          "record is not valid JSON (" + e.getClass().getSimpleName() + ")");
+    }
+    return flatten(record);
+  }
+
+  /** The row of a record whose columns' nodes are {@code nodes}. */
+  private Row row(JsonNode[] nodes, String recordDataText) {
+    int n = types.length;
     Object[] row = new Object[n];
     ObjectNode errors = null;
     int unparseable = 0;
@@ -190,10 +311,7 @@ public final class RecordFlattener {
           node = nodes[i];
           break;
         case SOURCE_RECORD_DATA:
-          row[i] =
-              data instanceof SourceJsonObjectNode
-                  ? ((SourceJsonObjectNode) data).sourceJson()
-                  : data.toString();
+          row[i] = recordDataText;
           continue;
         default:
           continue;

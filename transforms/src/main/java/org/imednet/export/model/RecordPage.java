@@ -1,7 +1,6 @@
 package org.imednet.export.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -10,19 +9,26 @@ import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
  * One page of raw records of one form, as the API returned them (the elements of {@code data}).
- * Records stay JSON trees until flattening so that a record which cannot be flattened keeps its
- * original payload.
+ * Records stay the API's bytes ({@link #items()}) until flattening parses each into its row, so a
+ * record which cannot be flattened keeps its original payload; {@link #records()} gives them as
+ * trees.
  */
 @DefaultCoder(RecordPageCoder.class)
 public final class RecordPage {
   private final FormContext form;
   private final String location;
-  private final List<JsonNode> records;
+  private final JsonItems items;
+  private @Nullable List<JsonNode> records;
 
+  /** A page of records given as trees (serialised to bytes here). */
   public RecordPage(FormContext form, String location, List<JsonNode> records) {
+    this(form, location, JsonItems.of(records));
+  }
+
+  public RecordPage(FormContext form, String location, JsonItems items) {
     this.form = Objects.requireNonNull(form, "form");
     this.location = Objects.requireNonNull(location, "location");
-    this.records = Collections.unmodifiableList(new ArrayList<>(records));
+    this.items = Objects.requireNonNull(items, "items");
   }
 
   public FormContext form() {
@@ -36,8 +42,23 @@ public final class RecordPage {
     return location;
   }
 
+  /** The records as the API sent them. */
+  public JsonItems items() {
+    return items;
+  }
+
+  public int size() {
+    return items.size();
+  }
+
+  /** The records as trees, built on first use. */
   public List<JsonNode> records() {
-    return records;
+    List<JsonNode> r = records;
+    if (r == null) {
+      r = Collections.unmodifiableList(items.trees());
+      records = r;
+    }
+    return r;
   }
 
   @Override
@@ -46,16 +67,16 @@ public final class RecordPage {
       return false;
     }
     RecordPage p = (RecordPage) o;
-    return form.equals(p.form) && location.equals(p.location) && records.equals(p.records);
+    return form.equals(p.form) && location.equals(p.location) && records().equals(p.records());
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(form, location, records);
+    return Objects.hash(form, location, records());
   }
 
   @Override
   public String toString() {
-    return "RecordPage{" + form.form() + " " + location + ", " + records.size() + " records}";
+    return "RecordPage{" + form.form() + " " + location + ", " + size() + " records}";
   }
 }

@@ -2,8 +2,7 @@ package org.imednet.export.read;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -24,6 +23,7 @@ import org.imednet.export.api.ImednetResources;
 import org.imednet.export.api.PageQuery;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.model.FormContext;
+import org.imednet.export.model.JsonItems;
 import org.imednet.export.model.RecordPage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,8 +139,8 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
     if (e.page != null) {
       ExportMetrics.counter(ExportMetrics.Metric.PAGES_FETCHED, study, formKey).inc();
       ExportMetrics.counter(ExportMetrics.Metric.RECORDS_FETCHED, study, formKey)
-          .inc(e.page.records().size());
-      if (!e.page.records().isEmpty() || e.emitWhenEmpty) {
+          .inc(e.page.size());
+      if (e.page.size() > 0 || e.emitWhenEmpty) {
         emit.accept(e.page);
       }
     }
@@ -213,10 +213,12 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
               study,
               ImednetResources.RECORDS,
               PageQuery.of(0, size, "recordId,ASC", filter.toString()));
-      List<JsonNode> kept = new ArrayList<>(page.data().size());
+      JsonItems items = page.items();
+      int[] kept = new int[items.size()];
+      int keptCount = 0;
       Long maxId = last;
-      for (JsonNode record : page.data()) {
-        long id = PlanRecordRangesFn.recordId(form, record, "record at " + location);
+      for (int i = 0; i < items.size(); i++) {
+        long id = PlanRecordRangesFn.recordId(form, items.recordId(i), "record at " + location);
         if (maxId != null && id <= maxId) {
           throw new ImednetApiException(
               "Study '"
@@ -238,26 +240,29 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
         if (upTo != null && id > upTo) {
           continue;
         }
-        JsonNode recordFormId = record.get("formId");
+        JsonNode recordFormId = items.formId(i);
         if (recordFormId != null
             && recordFormId.canConvertToLong()
             && recordFormId.longValue() != formId) {
           otherForm++;
           continue;
         }
-        kept.add(record);
+        kept[keptCount++] = i;
       }
       // The first page of a form's first range is emitted even when empty, so an empty form still
       // reaches the sinks.
       queue.put(
           new Event(
               range,
-              new RecordPage(form, location, kept),
+              new RecordPage(
+                  form,
+                  location,
+                  keptCount == items.size() ? items : items.select(Arrays.copyOf(kept, keptCount))),
               pageNo == 1 && range.index() == 0,
               0,
               false,
               null));
-      boolean shortPage = page.data().size() < size;
+      boolean shortPage = items.size() < size;
       boolean pastRange = upTo != null && maxId != null && maxId >= upTo;
       if (shortPage || pastRange) {
         return otherForm;

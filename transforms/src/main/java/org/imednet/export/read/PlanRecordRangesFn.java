@@ -109,19 +109,19 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
             study, ImednetResources.RECORDS, PageQuery.of(0, 1, "recordId,ASC", formFilter));
     ExportMetrics.counter(ExportMetrics.Metric.API_TOTAL_ELEMENTS, study, form.form().formKey())
         .inc(first.totalElements());
-    if (first.data().isEmpty() || first.totalElements() <= recordsPerRange) {
+    if (first.size() == 0 || first.totalElements() <= recordsPerRange) {
       return List.of(new RecordRange(form, 0, 1, null, null));
     }
-    long min = recordId(form, first.data().get(0), "first record");
+    long min = recordId(form, first.items().recordId(0), "first record");
     ApiPage last =
         api.getPage(
             study, ImednetResources.RECORDS, PageQuery.of(0, 1, "recordId,DESC", formFilter));
-    if (last.data().isEmpty()) {
+    if (last.size() == 0) {
       // The form was emptied between the two requests; one open range still reads whatever is
       // there.
       return List.of(new RecordRange(form, 0, 1, null, null));
     }
-    long max = recordId(form, last.data().get(0), "last record");
+    long max = recordId(form, last.items().recordId(0), "last record");
     List<Long> cuts = RecordRanges.boundaries(min, max, first.totalElements(), recordsPerRange);
     int count = cuts.size() + 1;
     List<RecordRange> ranges = new ArrayList<>(count);
@@ -133,8 +133,9 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
     return ranges;
   }
 
-  static long recordId(FormContext form, JsonNode record, String where) throws ImednetApiException {
-    JsonNode id = record.get("recordId");
+  /** A record's {@code recordId} value as a long; anything else cannot be keyset-paged. */
+  static long recordId(FormContext form, @Nullable JsonNode id, String where)
+      throws ImednetApiException {
     if (id == null || !id.isIntegralNumber() || !id.canConvertToLong()) {
       throw new ImednetApiException(
           "Study '"

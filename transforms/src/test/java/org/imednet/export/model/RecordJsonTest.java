@@ -65,6 +65,60 @@ class RecordJsonTest {
         RECORD_DATA, ((SourceJsonObjectNode) back.records().get(0).get("recordData")).sourceJson());
   }
 
+  /** A list response scanned without trees: each item's exact bytes, its ids, and its tree. */
+  @Test
+  void scansAListIntoItemRangesWithTheirIds() throws Exception {
+    byte[] body = PAGE.getBytes(StandardCharsets.UTF_8);
+    RecordJson.ListBody list = RecordJson.scanList(body);
+    assertEquals(true, list.isObject());
+    assertEquals(MAPPER.readTree(PAGE).get("pagination"), list.pagination());
+    assertEquals(true, list.dataIsArray());
+    assertEquals(2, list.dataSize());
+    assertEquals(true, list.allItemsObjects());
+    JsonItems items = list.data();
+    assertEquals(2, items.size());
+    assertEquals("{\"recordId\":2,\"recordData\":{}}", items.text(1));
+    assertEquals(true, items.text(0).startsWith("{\"studyKey\":\"Étude ✓\","), items.text(0));
+    assertEquals(MAPPER.readTree(PAGE).at("/data/0"), items.tree(0));
+    assertEquals(
+        RECORD_DATA, ((SourceJsonObjectNode) items.tree(0).get("recordData")).sourceJson());
+    assertEquals(MAPPER.readTree("1"), items.recordId(0));
+    assertNull(items.formId(0));
+
+    // The last of repeated keys, as in a tree; objects are counted apart from other items.
+    RecordJson.ListBody odd =
+        RecordJson.scanList(
+            ("{\"data\": [{\"recordId\": 1, \"formId\": 3, \"recordId\": \"x\"}, 7, \"s\","
+                    + " [1]], \"data\": [{\"recordId\": 9}, \"tail\"]}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertEquals(2, odd.dataSize());
+    assertEquals(false, odd.allItemsObjects());
+    assertEquals(MAPPER.readTree("9"), odd.data().recordId(0));
+    assertEquals("\"tail\"", odd.data().text(1));
+    RecordJson.ListBody first =
+        RecordJson.scanList(
+            "{\"data\": [{\"recordId\": 1, \"formId\": 3, \"recordId\": \"x\"}, 7, \"s\"]}"
+                .getBytes(StandardCharsets.UTF_8));
+    assertEquals(MAPPER.readTree("\"x\""), first.data().recordId(0));
+    assertEquals(MAPPER.readTree("3"), first.data().formId(0));
+    assertEquals(List.of("7", "\"s\""), List.of(first.data().text(1), first.data().text(2)));
+
+    // Not an object, or no data array: said so, not thrown.
+    assertEquals(false, RecordJson.scanList("[1]".getBytes()).isObject());
+    assertEquals(false, RecordJson.scanList(new byte[0]).isObject());
+    assertEquals(false, RecordJson.scanList("{\"data\": {}}".getBytes()).dataIsArray());
+    // Malformed anywhere, even inside an item that is only skipped: thrown as readTree throws.
+    assertThrows(
+        JsonProcessingException.class,
+        () -> RecordJson.scanList("{\"data\":[{\"recordData\":{\"A\":1".getBytes()));
+    assertThrows(
+        JsonProcessingException.class,
+        () -> RecordJson.scanList("{\"data\":[{\"x\":[1,}]}".getBytes()));
+    assertThrows(JsonProcessingException.class, () -> RecordJson.scanList("[1,".getBytes()));
+    assertThrows(
+        JsonProcessingException.class, () -> RecordJson.scanList("{\"data\":[]} x".getBytes()));
+  }
+
   @Test
   void malformedTruncatedTrailingAndEmptyBodies() throws Exception {
     assertThrows(

@@ -217,6 +217,17 @@ final class CommonExportOptions {
           // with the DataSet API, 30.9 s and 45 CPU-s with this; docs/benchmarks.md).
           args.add("--useDataStreamForBatch=true");
         }
+        if (beamArgs.stream().noneMatch(a -> a.startsWith("--maxBundleTimeMills"))) {
+          // The DataStream translation ends a bundle after a second by default. The range reader
+          // reads a bundle's ranges concurrently and waits for all of them when the bundle ends, so
+          // one-second bundles left it with one slow range in flight for seconds at a time (200 ms
+          // latency, 20 req/s budget: 14.6 req/s with dips to 4-5, 15.5 without them). A bundle
+          // here ends with its input or after an hour.
+          args.add("--maxBundleTimeMills=3600000");
+        }
+        if (beamArgs.stream().noneMatch(a -> a.startsWith("--maxBundleSize"))) {
+          args.add("--maxBundleSize=1000000");
+        }
         if (beamArgs.stream().noneMatch(a -> a.startsWith("--executionModeForBatch"))) {
           // Flink makes an exchange blocking where a plan branches and joins again; here that is
           // the flattening step's rows and failures, which meet again only behind GroupByKeys and

@@ -15,7 +15,8 @@
 # the job has finished.
 #
 # Environment: RECORDS (default 1000000; QUICK=1: 100000), FORMS (20), VARS (30), SEED (42),
-# PARALLELISM (2), RUNNERS (default "direct flink-local flink-cluster"), FLINK_TM_MEMORY /
+# PARALLELISM (2), RUNNERS (default "direct flink-local flink-cluster"), EXPORT_ARGS (extra
+# exporter arguments for every run), FLINK_TM_MEMORY /
 # FLINK_JM_MEMORY (cluster process sizes, default from runners/flink-cluster/conf), RESULTS_FILE,
 # and those of bench-lib.sh (KEEP, PROFILE, BENCH_SKIP_BUILD, BENCH_BUILD_SUFFIX,
 # IMEDNET_JAVA_OPTS, EMULATOR_JAVA_OPTS).
@@ -99,8 +100,9 @@ for runner in $RUNNERS; do
     *) die "unknown runner '$runner' in RUNNERS (direct, flink-local, flink-cluster)" ;;
   esac
   start_emulator "$runner" "$SPEC"
+  read -r -a extra <<<"${EXPORT_ARGS:-}"
   run_export "$runner" export parquet --all-studies --lake "$WORK/$runner.lake" \
-    --env-file "$WORK/$runner.env" --progress none "${args[@]}"
+    --env-file "$WORK/$runner.env" --progress none "${args[@]}" "${extra[@]}"
   stop_emulator
   check_run "$runner" "$RECORDS" "$WORK/$runner.lake"
   [[ "${KEEP:-0}" == 1 ]] || rm -rf "$WORK/$runner.lake"

@@ -12,8 +12,9 @@ import org.imednet.export.model.JsonItems;
  * #data()}, built once).
  */
 public final class ApiPage {
-  private @Nullable List<JsonNode> data;
-  private @Nullable JsonItems items;
+  // Each built at most once per reader; volatile so a page handed to another thread is safe.
+  private volatile @Nullable List<JsonNode> data;
+  private volatile @Nullable JsonItems items;
   private final int currentPage;
   private final int totalPages;
   private final long totalElements;

@@ -186,8 +186,8 @@ public final class RecordFlattener {
     // order they were parsed, so in memory order) instead of a hash lookup per column, which
     // missed the cache on every freshly parsed record.
     JsonNode[] nodes = new JsonNode[types.length];
-    place(record, columnsOfField, nodes);
-    place(data, columnsOfVariable, nodes);
+    placeEntries(record, columnsOfField, nodes);
+    placeEntries(data, columnsOfVariable, nodes);
     return row(
         nodes,
         data instanceof SourceJsonObjectNode
@@ -339,7 +339,8 @@ public final class RecordFlattener {
     return new Row(row, unparseable);
   }
 
-  private static void place(JsonNode object, Map<String, int[]> columnsOf, JsonNode[] nodes) {
+  private static void placeEntries(
+      JsonNode object, Map<String, int[]> columnsOf, JsonNode[] nodes) {
     for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       int[] columns = columnsOf.get(e.getKey());

@@ -122,8 +122,9 @@ public final class JsonItems {
     try {
       return RecordJson.readTree(body, start[i], end[i] - start[i]);
     } catch (IOException e) {
-      // The scan already read the item through; its JSON cannot be malformed.
-      throw new UncheckedIOException("An item that was scanned does not parse", e);
+      // The scan read every byte of the item already, but skipped strings are not decoded: bytes
+      // that are not UTF-8 inside one only fail here.
+      throw new UncheckedIOException("Item " + i + " does not parse as JSON", e);
     }
   }
 

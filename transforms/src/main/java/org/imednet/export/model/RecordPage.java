@@ -18,7 +18,7 @@ public final class RecordPage {
   private final FormContext form;
   private final String location;
   private final JsonItems items;
-  private @Nullable List<JsonNode> records;
+  private volatile @Nullable List<JsonNode> records;
 
   /** A page of records given as trees (serialised to bytes here). */
   public RecordPage(FormContext form, String location, List<JsonNode> records) {

@@ -103,18 +103,29 @@ public final class ParquetBatchFile implements AutoCloseable {
     this.codecs = new CodecFactory(new Configuration(false), PAGE_BYTES);
     this.compressor = codecs.getCompressor(CompressionCodecName.SNAPPY);
     this.output = new NioOutputFile(path);
-    this.fileWriter =
-        new ParquetFileWriter(
-            output,
-            messageType,
-            ParquetFileWriter.Mode.CREATE,
-            ROW_GROUP_BYTES,
-            0,
-            properties.getColumnIndexTruncateLength(),
-            properties.getStatisticsTruncateLength(),
-            properties.getPageWriteChecksumEnabled());
-    fileWriter.start();
-    startRowGroup();
+    try {
+      this.fileWriter =
+          new ParquetFileWriter(
+              output,
+              messageType,
+              ParquetFileWriter.Mode.CREATE,
+              ROW_GROUP_BYTES,
+              0,
+              properties.getColumnIndexTruncateLength(),
+              properties.getStatisticsTruncateLength(),
+              properties.getPageWriteChecksumEnabled());
+      fileWriter.start();
+      startRowGroup();
+    } catch (IOException | RuntimeException e) {
+      // E.g. the file exists already: release what was opened.
+      codecs.release();
+      try {
+        output.abort();
+      } catch (IOException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
   }
 
   /** Creates the file (which must not exist yet); its parent directory must exist. */

@@ -17,8 +17,6 @@ public final class FailedRecord implements Serializable {
 
   /** Why the input failed. */
   public enum Reason {
-    /** A whole API page that could not be parsed; the payload is the raw page body. */
-    MALFORMED_PAGE,
     /** A record that could not be flattened; the payload is the record's JSON. */
     UNPROCESSABLE_RECORD,
     /** A metadata item that could not be read; the payload is its JSON. */

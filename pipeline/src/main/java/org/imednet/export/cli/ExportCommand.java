@@ -63,6 +63,7 @@ final class ExportCommand implements Runnable {
   @Command(
       name = "parquet",
       mixinStandardHelpOptions = true,
+      header = "Export studies into a Hive-partitioned Parquet lake.",
       description = {
         "Export studies into a Hive-partitioned Parquet lake:",
         "  LAKE/study_key=<key>/form_key=<key>/part-*.parquet",
@@ -108,6 +109,7 @@ final class ExportCommand implements Runnable {
   @Command(
       name = "duckdb",
       mixinStandardHelpOptions = true,
+      header = "Export one study into a DuckDB file.",
       description = {
         "Export one study into a DuckDB file: one table holding every form's records (the wide",
         "union of their columns), or one table per form key with --by-form; plus metadata tables.",

@@ -20,6 +20,7 @@ import picocli.CommandLine.Unmatched;
 @Command(
     name = "snowflake",
     mixinStandardHelpOptions = true,
+    header = "Load studies into Snowflake (staged Parquet, PUT, COPY INTO), exactly once.",
     description = {
       "Load studies into Snowflake: Parquet batches staged locally, PUT to an internal stage,",
       "COPY INTO ... FORCE = FALSE, then a keyed replace by (study_key, record_id), exactly once.",

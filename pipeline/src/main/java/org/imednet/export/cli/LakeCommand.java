@@ -32,6 +32,7 @@ final class LakeCommand implements Runnable {
   @Command(
       name = "query",
       mixinStandardHelpOptions = true,
+      header = "Query a lake with DuckDB (the lake is the view `lake`).",
       description = {
         "Query a lake with DuckDB. The lake is the view `lake`:",
         "  "

@@ -501,5 +501,12 @@ class ExportCliTest {
       assertEquals(0, run.exitCode, cmd + " " + run);
       assertTrue(run.out.contains("Usage: imednet"), cmd + " " + run);
     }
+    // Command lists show each command's one-line summary whole, not a description cut mid-line.
+    String top = CliFixture.run("--help").out;
+    assertTrue(top.contains("emulator  Run the local iMednet API emulator on 127.0.0.1.\n"), top);
+    String export = CliFixture.run("export", "--help").out;
+    assertTrue(
+        export.contains("parquet    Export studies into a Hive-partitioned Parquet lake.\n"));
+    assertTrue(export.contains("duckdb     Export one study into a DuckDB file.\n"), export);
   }
 }

@@ -213,8 +213,8 @@ final class CommonExportOptions {
           // Flink's DataStream API runs the batch job: a step with several outputs (flattening:
           // rows, failures, counts) keeps them as side outputs of one chained operator, where the
           // DataSet translation sends every output, row batches included, through a network
-          // channel to each consumer, serialising it each time (1 M records: 37.3 s and 62 CPU-s
-          // with the DataSet API, 30.9 s and 45 CPU-s with this; docs/benchmarks.md).
+          // channel to each consumer, serialising it each time (1 M records: 62 CPU-s
+          // with the DataSet API, 45 CPU-s and 30.9 s with this; docs/benchmarks.md).
           args.add("--useDataStreamForBatch=true");
         }
         if (beamArgs.stream().noneMatch(a -> a.startsWith("--maxBundleTimeMills"))) {

@@ -1,7 +1,6 @@
 package org.imednet.export.flatten;
 
-import static org.imednet.export.flatten.FormSchemaTest.form;
-import static org.imednet.export.flatten.FormSchemaTest.var;
+import static org.imednet.export.flatten.RecordFlattenerTest.VITALS;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,23 +31,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RecordFlattenerBytesTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-
-  private static final RecordFlattener VITALS =
-      new RecordFlattener(
-          FormSchema.of(
-                  form(
-                      var(1, "VSDAT", "Date", "Visit date"),
-                      var(2, "SYSBP", "Integer", "Systolic"),
-                      var(3, "DIABP", "integer", "Diastolic"),
-                      var(4, "TEMP", "Number", "Temperature"),
-                      var(5, "FASTED", "Yes/No", "Fasted"),
-                      var(6, "VSTIM", "DateTime", "Time"),
-                      var(7, "VSPOS", "RADIO", "Position"),
-                      var(8, "SYMPT", "Checkbox", "Symptoms"),
-                      var(9, "VSCOMM", "Text", "Comment"),
-                      var(10, "vscomm", "Text", "Comment (lower)")),
-                  false)
-              .table());
 
   private static final String META =
       "\"studyKey\": \"CARDIO01\", \"intervalId\": 40, \"formId\": 3101, \"formKey\": \"VS\","

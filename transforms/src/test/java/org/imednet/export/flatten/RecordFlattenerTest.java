@@ -25,7 +25,8 @@ class RecordFlattenerTest {
     }
   }
 
-  private static final RecordFlattener VITALS =
+  /** A vital-signs form with every variable type, names differing only in case. */
+  static final RecordFlattener VITALS =
       new RecordFlattener(
           FormSchema.of(
                   form(

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
@@ -208,6 +209,11 @@ final class CommonExportOptions {
         if (beamArgs.stream().noneMatch(a -> a.startsWith("--parallelism"))) {
           args.add("--parallelism=" + Runtime.getRuntime().availableProcessors());
         }
+        if (!remoteFlinkMaster()
+            && beamArgs.stream().noneMatch(a -> a.startsWith("--flinkConfDir"))) {
+          int parallelism = userParallelism().orElse(Runtime.getRuntime().availableProcessors());
+          args.add("--flinkConfDir=" + EmbeddedFlinkConf.directory(parallelism));
+        }
         args.add("--fasterCopy=true");
         if (beamArgs.stream().noneMatch(a -> a.startsWith("--useDataStreamForBatch"))) {
           // Flink's DataStream API runs the batch job: a step with several outputs (flattening:
@@ -255,12 +261,18 @@ final class CommonExportOptions {
     if (runner != Runner.FLINK || !remoteFlinkMaster()) {
       return 1;
     }
+    return userParallelism().orElse(1);
+  }
+
+  /** The user's {@code --parallelism}, if given. */
+  private OptionalInt userParallelism() {
     for (String a : beamArgs) {
       if (a.startsWith("--parallelism=")) {
-        return Math.max(1, Integer.parseInt(a.substring("--parallelism=".length())));
+        return OptionalInt.of(
+            Math.max(1, Integer.parseInt(a.substring("--parallelism=".length()))));
       }
     }
-    return 1;
+    return OptionalInt.empty();
   }
 
   private boolean remoteFlinkMaster() {

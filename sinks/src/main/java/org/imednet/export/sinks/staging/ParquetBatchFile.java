@@ -10,6 +10,7 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.column.values.factory.ValuesWriterFactory;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -79,7 +80,8 @@ public final class ParquetBatchFile implements AutoCloseable {
   private boolean failed;
   private boolean closed;
 
-  private ParquetBatchFile(Path path, TableSchema schema) throws IOException {
+  private ParquetBatchFile(Path path, TableSchema schema, ValuesWriterFactory valuesWriters)
+      throws IOException {
     this.path = path;
     this.schema = schema;
     this.messageType = ParquetSchemas.messageType(schema);
@@ -87,6 +89,7 @@ public final class ParquetBatchFile implements AutoCloseable {
     ParquetProperties.Builder props =
         ParquetProperties.builder()
             .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+            .withValuesWriterFactory(valuesWriters)
             .withPageSize(PAGE_BYTES)
             .withDictionaryPageSize(DICTIONARY_BYTES)
             .withDictionaryEncoding(true);
@@ -128,9 +131,21 @@ public final class ParquetBatchFile implements AutoCloseable {
     }
   }
 
-  /** Creates the file (which must not exist yet); its parent directory must exist. */
+  /**
+   * Creates the file (which must not exist yet); its parent directory must exist. Dictionaries of
+   * string and integer columns are kept by {@link CompactDictionaryValuesWriterFactory}.
+   */
   public static ParquetBatchFile create(Path path, TableSchema schema) throws IOException {
-    return new ParquetBatchFile(path, schema);
+    return create(path, schema, new CompactDictionaryValuesWriterFactory());
+  }
+
+  /**
+   * Creates the file with the given value writers (a new factory per file), so tests and
+   * measurements can compare with parquet-mr's own.
+   */
+  static ParquetBatchFile create(Path path, TableSchema schema, ValuesWriterFactory valuesWriters)
+      throws IOException {
+    return new ParquetBatchFile(path, schema, valuesWriters);
   }
 
   /**

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -39,13 +37,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import org.imednet.export.testdata.emulator.EmulatorHttpServer.Exchange;
 import org.imednet.export.testdata.generator.SyntheticStudyData;
 import org.imednet.export.testdata.generator.SyntheticStudySpec;
 import org.slf4j.Logger;
@@ -54,7 +49,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A local iMednet EDC API: {@code GET /api/v1/edc/studies} and {@code GET
  * /api/v1/edc/studies/{studyKey}/{sites|forms|intervals|variables|subjects|visits|records|recordRevisions}},
- * served from a {@link StudyData} on 127.0.0.1 by a fixed pool of worker threads.
+ * served from a {@link StudyData} on 127.0.0.1 (by an {@link EmulatorHttpServer}: a thread per
+ * connection, at most {@link Builder#workers} requests handled at once).
  *
  * <pre>{@code
  * try (ImednetEmulator emu = ImednetEmulator.builder()
@@ -86,8 +82,10 @@ import org.slf4j.LoggerFactory;
  *       TCP_NODELAY} is on. The keyset path below lets the {@link StudyData} write its items as
  *       text ({@link StudyData#writeItems}), so {@link
  *       org.imednet.export.testdata.generator.SyntheticStudyData} serves 1 M records of 30
- *       variables in 500-record pages at about 1.7 CPU-µs per record (EmulatorThroughput in the
- *       test sources measures it).
+ *       variables in 500-record pages, with the 600 pages of their subjects and visits, for 4 to 6
+ *       CPU-s of its JVM in all on a loaded 2-core machine, start-up and JIT included (EmulatorLoad
+ *       in the test sources measures it; EmulatorThroughput the serving threads alone, about 1.5
+ *       CPU-µs per record).
  *   <li>Queries whose filter is an AND of {@code formId==F} and primary-id bounds, sorted by the
  *       primary id, are answered by index (see {@link Slice}): the exporter's keyset reads never
  *       scan. Any other query scans the study's items of that resource.
@@ -109,8 +107,6 @@ public final class ImednetEmulator implements AutoCloseable {
   public static final int MAX_PAGE_SIZE = 500;
   public static final int DEFAULT_PAGE_SIZE = 25;
 
-  private static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
-
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonFactory JSON = MAPPER.getFactory();
 
@@ -119,8 +115,9 @@ public final class ImednetEmulator implements AutoCloseable {
 
   private static final ThreadLocal<byte[]> PAGE_BUFFER =
       ThreadLocal.withInitial(() -> new byte[1 << 16]);
-  private static final DateTimeFormatter TIMESTAMP =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
+  private static final PerSecondText TIMESTAMP =
+      new PerSecondText(
+          DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC));
 
   /** What to do with filter attributes mednet.yaml does not declare for the resource. */
   public enum UnknownFilterAttributes {
@@ -194,14 +191,11 @@ public final class ImednetEmulator implements AutoCloseable {
   private final ConcurrentSkipListMap<Long, LongAdder> perSecond = new ConcurrentSkipListMap<>();
   private volatile long lastRequestMillis = -1;
 
-  // Exchanges already recorded (HttpExchange attributes are shared per context, not per request).
-  private final Set<HttpExchange> recorded = ConcurrentHashMap.newKeySet();
   private final Object rateLock = new Object();
   private long windowStart = Long.MIN_VALUE;
   private int windowCount;
 
-  private HttpServer server;
-  private ExecutorService executor;
+  private EmulatorHttpServer server;
 
   private ImednetEmulator(Builder b) {
     this.data = b.data;
@@ -227,30 +221,17 @@ public final class ImednetEmulator implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("already started");
     }
-    // Without TCP_NODELAY the end of each response waits for the client's delayed ACK (Nagle):
-    // keyset paging of the synthetic study measured 2.3x slower. The JDK server reads the
-    // property once, when its configuration class loads, so a caller may still set it first.
-    if (System.getProperty(NODELAY_PROPERTY) == null) {
-      System.setProperty(NODELAY_PROPERTY, "true");
-    }
     try {
       server =
-          HttpServer.create(
-              new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 128);
+          EmulatorHttpServer.start(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort),
+              128,
+              workers,
+              "imednet-emulator",
+              this::handle);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot bind 127.0.0.1:" + requestedPort, e);
     }
-    AtomicInteger threadNo = new AtomicInteger();
-    ThreadFactory threads =
-        r -> {
-          Thread t = new Thread(r, "imednet-emulator-" + threadNo.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        };
-    executor = Executors.newFixedThreadPool(workers, threads);
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
-    server.start();
     LOG.info("iMednet emulator listening on {}", baseUrl());
     return this;
   }
@@ -264,7 +245,7 @@ public final class ImednetEmulator implements AutoCloseable {
     if (server == null) {
       throw new IllegalStateException("not started");
     }
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   public String apiKey() {
@@ -343,19 +324,17 @@ public final class ImednetEmulator implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (server != null) {
-      server.stop(0);
-      executor.shutdownNow();
+      server.close();
       server = null;
     }
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  private void handle(HttpExchange ex) {
-    String method = ex.getRequestMethod();
-    String rawPath = ex.getRequestURI().getRawPath();
-    String rawQuery =
-        ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
+  private void handle(Exchange ex) {
+    String method = ex.method();
+    String rawPath = ex.rawPath();
+    String rawQuery = ex.rawQuery() == null ? "" : ex.rawQuery();
     String path = decodePath(rawPath);
     int status = 0;
     try {
@@ -375,8 +354,6 @@ public final class ImednetEmulator implements AutoCloseable {
       }
     } finally {
       record(ex, status);
-      recorded.remove(ex);
-      ex.close();
     }
   }
 
@@ -384,8 +361,8 @@ public final class ImednetEmulator implements AutoCloseable {
    * Records the request once, before its status line goes out, so a client that has seen a response
    * always finds its request in {@link #requests()}.
    */
-  private void record(HttpExchange ex, int status) {
-    if (!recorded.add(ex)) {
+  private void record(Exchange ex, int status) {
+    if (!ex.markRecorded()) {
       return;
     }
     requestCount.incrementAndGet();
@@ -398,22 +375,19 @@ public final class ImednetEmulator implements AutoCloseable {
     if (!recordRequests) {
       return;
     }
-    String rawQuery = ex.getRequestURI().getRawQuery();
+    String rawQuery = ex.rawQuery();
     requests.add(
         new RecordedRequest(
-            ex.getRequestMethod(),
-            decodePath(ex.getRequestURI().getRawPath()),
-            rawQuery == null ? "" : rawQuery,
-            status));
+            ex.method(), decodePath(ex.rawPath()), rawQuery == null ? "" : rawQuery, status));
   }
 
-  private void sendHeaders(HttpExchange ex, int status, long length) throws IOException {
+  private void sendHeaders(Exchange ex, int status, long length) throws IOException {
     record(ex, status);
     ex.sendResponseHeaders(status, length);
   }
 
   /** Serves one request; returns the status sent (0 = none). */
-  private int serve(HttpExchange ex, String method, String rawPath, String path, String rawQuery)
+  private int serve(Exchange ex, String method, String rawPath, String path, String rawQuery)
       throws IOException, InterruptedException {
     String[] segments = rawPath.split("/", -1);
     // "", "api", "v1", "edc", "studies", key, resource
@@ -436,17 +410,15 @@ public final class ImednetEmulator implements AutoCloseable {
           terminal = null;
           break;
         case TOO_MANY_REQUESTS_SECONDS:
-          ex.getResponseHeaders()
-              .set("Retry-After", Long.toString(terminal.duration().toSeconds()));
+          ex.setResponseHeader("Retry-After", Long.toString(terminal.duration().toSeconds()));
           return sendError(ex, 429, "9000", "Too many requests", method, path);
         case TOO_MANY_REQUESTS_DATE:
-          ex.getResponseHeaders()
-              .set(
-                  "Retry-After",
-                  DateTimeFormatter.RFC_1123_DATE_TIME.format(
-                      ZonedDateTime.now(clock.withZone(ZoneOffset.UTC))
-                          .plus(terminal.duration())
-                          .withNano(0)));
+          ex.setResponseHeader(
+              "Retry-After",
+              DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                  ZonedDateTime.now(clock.withZone(ZoneOffset.UTC))
+                      .plus(terminal.duration())
+                      .withNano(0)));
           return sendError(ex, 429, "9000", "Too many requests", method, path);
         case TOO_MANY_REQUESTS_BARE:
           return sendError(ex, 429, "9000", "Too many requests", method, path);
@@ -457,11 +429,11 @@ public final class ImednetEmulator implements AutoCloseable {
       }
     }
     if (!"GET".equals(method)) {
-      ex.getResponseHeaders().set("Allow", "GET");
+      ex.setResponseHeader("Allow", "GET");
       return sendError(ex, 405, "1000", "Method " + method + " is not supported", method, path);
     }
-    String key = ex.getRequestHeaders().getFirst("x-api-key");
-    String secret = ex.getRequestHeaders().getFirst("x-imn-security-key");
+    String key = ex.requestHeader("x-api-key");
+    String secret = ex.requestHeader("x-imn-security-key");
     if (!apiKey.equals(key) || !securityKey.equals(secret)) {
       return sendError(
           ex,
@@ -473,7 +445,7 @@ public final class ImednetEmulator implements AutoCloseable {
     }
     int retryAfter = takeRateBudget();
     if (retryAfter > 0) {
-      ex.getResponseHeaders().set("Retry-After", Integer.toString(retryAfter));
+      ex.setResponseHeader("Retry-After", Integer.toString(retryAfter));
       return sendError(ex, 429, "9000", "Too many requests - rate limit exceeded", method, path);
     }
     if (!latency.isZero()) {
@@ -849,16 +821,16 @@ public final class ImednetEmulator implements AutoCloseable {
 
   // --- responses ------------------------------------------------------------------------------
 
-  private int sendPage(HttpExchange ex, String method, String path, Page page, Fault fault)
+  private int sendPage(Exchange ex, String method, String path, Page page, Fault fault)
       throws IOException {
-    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.setResponseHeader("Content-Type", "application/json");
     if (fault != null && fault.kind() == Fault.Kind.TRUNCATED_BODY) {
       ByteArrayOutputStream full = new ByteArrayOutputStream();
       writePage(full, method, path, page, null);
       byte[] body = full.toByteArray();
       int half = body.length / 2;
       sendHeaders(ex, 200, half);
-      ex.getResponseBody().write(body, 0, half);
+      ex.responseBody().write(body, 0, half);
       return 200;
     }
     PageBody body = new PageBody(ex);
@@ -875,12 +847,12 @@ public final class ImednetEmulator implements AutoCloseable {
    * so an error while writing still gets a proper error response.
    */
   private final class PageBody extends OutputStream {
-    private final HttpExchange ex;
+    private final Exchange ex;
     private byte[] buf = PAGE_BUFFER.get();
     private int count;
     private OutputStream streaming;
 
-    PageBody(HttpExchange ex) {
+    PageBody(Exchange ex) {
       this.ex = ex;
     }
 
@@ -902,7 +874,7 @@ public final class ImednetEmulator implements AutoCloseable {
       if (count + len > buf.length) {
         if (count + len > MAX_BUFFERED_PAGE) {
           sendHeaders(ex, 200, 0);
-          streaming = ex.getResponseBody();
+          streaming = ex.responseBody();
           streaming.write(buf, 0, count);
           streaming.write(b, off, len);
           return;
@@ -918,7 +890,7 @@ public final class ImednetEmulator implements AutoCloseable {
     void finish() throws IOException {
       if (streaming == null) {
         sendHeaders(ex, 200, count);
-        ex.getResponseBody().write(buf, 0, count);
+        ex.responseBody().write(buf, 0, count);
       }
     }
   }
@@ -964,8 +936,7 @@ public final class ImednetEmulator implements AutoCloseable {
     g.writeStringField("status", status);
     g.writeStringField("method", method);
     g.writeStringField("path", path);
-    g.writeStringField(
-        "timestamp", TIMESTAMP.format(ZonedDateTime.now(clock.withZone(ZoneOffset.UTC))));
+    g.writeStringField("timestamp", TIMESTAMP.format(clock.instant().getEpochSecond()));
     g.writeObjectFieldStart("error");
     if (code != null) {
       g.writeStringField("code", code);
@@ -976,7 +947,7 @@ public final class ImednetEmulator implements AutoCloseable {
   }
 
   private int sendError(
-      HttpExchange ex, int status, String code, String message, String method, String path)
+      Exchange ex, int status, String code, String message, String method, String path)
       throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream(256);
     try (JsonGenerator g = JSON.createGenerator(body, JsonEncoding.UTF8)) {
@@ -985,9 +956,9 @@ public final class ImednetEmulator implements AutoCloseable {
       g.writeEndObject();
     }
     byte[] bytes = body.toByteArray();
-    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.setResponseHeader("Content-Type", "application/json");
     sendHeaders(ex, status, bytes.length);
-    ex.getResponseBody().write(bytes);
+    ex.responseBody().write(bytes);
     return status;
   }
 
@@ -1101,9 +1072,10 @@ public final class ImednetEmulator implements AutoCloseable {
     }
 
     /**
-     * Worker threads: requests served at once. Default 32, enough that {@link #latency} and 429s do
-     * not queue an exporter's concurrent requests behind one another; the CPU-bound work is limited
-     * by the cores anyway.
+     * Requests served at once (each connection has a thread of its own; beyond this many, requests
+     * wait for one to finish). Default 32, enough that {@link #latency} and 429s do not queue an
+     * exporter's concurrent requests behind one another; the CPU-bound work is limited by the cores
+     * anyway.
      */
     public Builder workers(int workers) {
       if (workers < 1 || workers > 256) {

@@ -90,8 +90,9 @@ public final class SyntheticStudyData implements StudyData {
   private final String[] variableNames;
   // The same as text fragments of the record writer; variable keys as ,"NAME":"
   private final byte[][] studyKeyChars;
-  private final byte[][] formKeyChars;
   private final byte[][] variableKeyChars;
+  // ","intervalId":I,"formId":F,"formKey":"K","siteId": of every interval and form
+  private final byte[][][] intervalFormChars;
   // YYYY-MM-DD of every day from firstTableDay on that a record's timestamps can fall on.
   private final long firstTableDay;
   private final byte[] dayTable;
@@ -115,19 +116,32 @@ public final class SyntheticStudyData implements StudyData {
     for (int s = 1; s < studyKeys.length; s++) {
       studyKeyChars[s] = ascii(studyKeys[s]);
     }
-    this.formKeyChars = new byte[formKeys.length][];
-    for (int f = 0; f < formKeys.length; f++) {
-      formKeyChars[f] = ascii(formKeys[f]);
-    }
     this.variableKeyChars = new byte[variableNames.length][];
     for (int v = 0; v < variableNames.length; v++) {
       variableKeyChars[v] = ascii(",\"" + variableNames[v] + "\":\"");
     }
-    // From the earliest date value (created 0 minus 2999 days) to the latest dateModified (the
-    // last record's created plus 65535 s): about 3000 + records / 28800 days.
+    this.intervalFormChars = new byte[INTERVALS][formKeys.length][];
+    for (int iv = 0; iv < INTERVALS; iv++) {
+      for (int f = 0; f < formKeys.length; f++) {
+        intervalFormChars[iv][f] =
+            ascii(
+                "\",\"intervalId\":"
+                    + (FIRST_INTERVAL_ID + iv)
+                    + ",\"formId\":"
+                    + (FIRST_FORM_ID + f)
+                    + ",\"formKey\":\""
+                    + formKeys[f]
+                    + "\",\"siteId\":");
+      }
+    }
+    // From the earliest date value (created 0 minus 2999 days) to the latest dateModified of a
+    // record (the last record's created plus 65535 s) or visit (the last subject's plus four
+    // intervals of 28 days): about 3000 + records / 28800 days, at most 3460.
     long lastCreated = Math.max(0, spec.recordsPerStudy() - 1) * 3 + 15;
+    long lastVisit = (subjects - 1) * 600 + (INTERVALS - 1) * 28 * 86400L;
     this.firstTableDay = Math.floorDiv(BASE_EPOCH_SECOND - 2999L * 86400, 86400);
-    long lastDay = Math.floorDiv(BASE_EPOCH_SECOND + lastCreated + 65535, 86400);
+    long lastDay =
+        Math.floorDiv(BASE_EPOCH_SECOND + Math.max(lastCreated + 65535, lastVisit), 86400);
     this.dayTable = new byte[(int) (lastDay - firstTableDay + 1) * 10];
     for (long d = firstTableDay; d <= lastDay; d++) {
       byte[] date = ascii(slowTimestamp(d * 86400)); // years 2015..2120: 4 digits
@@ -234,7 +248,10 @@ public final class SyntheticStudyData implements StudyData {
     };
   }
 
-  /** Records are written as text straight to {@code out}; other resources through their nodes. */
+  /**
+   * Records, subjects and visits (all but a few hundred of a study's items) are written as text
+   * straight to {@code out}; the other resources through their nodes.
+   */
   @Override
   public long writeItems(
       OutputStream out,
@@ -245,19 +262,44 @@ public final class SyntheticStudyData implements StudyData {
       boolean descending,
       long limit)
       throws IOException {
-    if (resource != Resource.RECORDS) {
-      return StudyData.super.writeItems(out, studyKey, resource, slice, offset, descending, limit);
+    ItemText writer;
+    int chars;
+    switch (resource) {
+      case RECORDS:
+        writer = this::writeRecordText;
+        chars = recordChars();
+        break;
+      case SUBJECTS:
+        writer = this::writeSubjectText;
+        chars = METADATA_CHARS;
+        break;
+      case VISITS:
+        writer = this::writeVisitText;
+        chars = METADATA_CHARS;
+        break;
+      default:
+        return StudyData.super.writeItems(
+            out, studyKey, resource, slice, offset, descending, limit);
     }
     int study = studyNumber(studyKey);
     long[] range = range(study, resource, slice);
     long n = Math.max(0, Math.min(limit, range[1] - range[0] - offset));
-    byte[] text = new byte[recordChars()];
+    byte[] text = new byte[1 + chars];
     for (long k = 0; k < n; k++) {
       long i = descending ? range[1] - 1 - offset - k : range[0] + offset + k;
-      int length = writeRecordText(study, i, text, k > 0);
-      out.write(text, 0, length);
+      int at = 0;
+      if (k > 0) {
+        text[at++] = ',';
+      }
+      out.write(text, 0, writer.write(study, i, text, at));
     }
     return n;
+  }
+
+  /** Writes the JSON text of item {@code i} of a study into b at {@code at}; returns the end. */
+  @FunctionalInterface
+  private interface ItemText {
+    int write(int study, long i, byte[] b, int at);
   }
 
   private int studyNumber(String studyKey) {
@@ -478,7 +520,7 @@ public final class SyntheticStudyData implements StudyData {
 
   private ObjectNode subject(int study, long k) {
     ObjectNode n = NODES.objectNode();
-    n.put("studyKey", studyKey(study));
+    n.put("studyKey", studyKeys[study]);
     n.put("subjectId", FIRST_SUBJECT_ID + k);
     n.put("subjectOid", "OID-S" + (k + 1));
     n.put("subjectKey", subjectKey(k));
@@ -498,7 +540,7 @@ public final class SyntheticStudyData implements StudyData {
     long iv = i % INTERVALS;
     ObjectNode n = NODES.objectNode();
     n.put("visitId", FIRST_VISIT_ID + i);
-    n.put("studyKey", studyKey(study));
+    n.put("studyKey", studyKeys[study]);
     n.put("intervalId", FIRST_INTERVAL_ID + iv);
     n.put("intervalName", iv == 0 ? "Screening" : "Visit " + iv);
     n.put("subjectId", FIRST_SUBJECT_ID + k);
@@ -527,7 +569,7 @@ public final class SyntheticStudyData implements StudyData {
     n.put("intervalId", FIRST_INTERVAL_ID + r.interval);
     n.put("formId", FIRST_FORM_ID + r.form);
     n.put("formKey", formKeys[r.form]);
-    n.put("siteId", FIRST_SITE_ID + r.subject % SITES);
+    n.put("siteId", FIRST_SITE_ID + r.site);
     n.put("recordId", r.recordId);
     n.put("recordOid", "REC-" + r.recordId);
     n.put("recordType", "SUBJECT");
@@ -564,16 +606,30 @@ public final class SyntheticStudyData implements StudyData {
   // cost more than generating the record.
   private static final byte[] R_STUDY_KEY = ascii("{\"studyKey\":\"");
   private static final byte[] R_INTERVAL_ID = ascii("\",\"intervalId\":");
-  private static final byte[] R_FORM_ID = ascii(",\"formId\":");
-  private static final byte[] R_FORM_KEY = ascii(",\"formKey\":\"");
-  private static final byte[] R_SITE_ID = ascii("\",\"siteId\":");
-  private static final byte[] R_RECORD_ID = ascii(",\"recordId\":");
   private static final byte[] R_RECORD_OID = ascii(",\"recordOid\":\"REC-");
-  private static final byte[] R_RECORD_STATUS =
-      ascii("\",\"recordType\":\"SUBJECT\",\"recordStatus\":\"");
-  private static final byte[] R_DELETED_TRUE = ascii("\",\"deleted\":true");
-  private static final byte[] R_DELETED_FALSE = ascii("\",\"deleted\":false");
-  private static final byte[] R_DATE_CREATED = ascii(",\"dateCreated\":\"");
+  // siteId,"recordId": of every site
+  private static final byte[][] R_SITE_RECORD_ID = new byte[SITES][];
+  // ","recordType":"SUBJECT","recordStatus":"S","deleted":D,"dateCreated":" of every status and
+  // deleted (1) or not (0)
+  private static final byte[][][] R_STATUS_DELETED = new byte[STATUSES.length][2][];
+
+  static {
+    for (int site = 0; site < SITES; site++) {
+      R_SITE_RECORD_ID[site] = ascii((FIRST_SITE_ID + site) + ",\"recordId\":");
+    }
+    for (int status = 0; status < STATUSES.length; status++) {
+      for (int deleted = 0; deleted < 2; deleted++) {
+        R_STATUS_DELETED[status][deleted] =
+            ascii(
+                "\",\"recordType\":\"SUBJECT\",\"recordStatus\":\""
+                    + STATUSES[status]
+                    + "\",\"deleted\":"
+                    + (deleted == 1)
+                    + ",\"dateCreated\":\"");
+      }
+    }
+  }
+
   private static final byte[] R_DATE_MODIFIED = ascii("\",\"dateModified\":\"");
   private static final byte[] R_SUBJECT_ID = ascii("\",\"subjectId\":");
   private static final byte[] R_SUBJECT_OID = ascii(",\"subjectOid\":\"OID-S");
@@ -586,42 +642,27 @@ public final class SyntheticStudyData implements StudyData {
               + "\"dateAdded\":\"");
   private static final byte[] R_KEYWORD_END = ascii("\"}");
   private static final byte[] R_RECORD_DATA = ascii("],\"recordData\":{\"dateCreated\":\"");
-  private static final byte[][] R_STATUSES = {
-    ascii(STATUSES[0]), ascii(STATUSES[1]), ascii(STATUSES[2])
-  };
 
   /** Chars {@link #writeValue} may need: the longest text (4 words) or a timestamp. */
   private static final int VALUE_CHARS = 64;
 
   /**
-   * Writes the JSON text of record {@code i} (after a ',' with {@code comma}) into b (at least
-   * {@link #recordChars} long) from 0; returns its length. The text is exactly what serializing
-   * {@link #record} writes.
+   * Writes the JSON text of record {@code i} into b (at least {@link #recordChars} after {@code
+   * at}) at {@code at}; returns the end. The text is exactly what serializing {@link #record}
+   * writes.
    */
-  private int writeRecordText(int study, long i, byte[] b, boolean comma) {
+  private int writeRecordText(int study, long i, byte[] b, int at) {
     RecordFacts r = new RecordFacts(study, i);
-    int at = 0;
-    if (comma) {
-      b[at++] = ',';
-    }
     at = put(R_STUDY_KEY, b, at);
     at = put(studyKeyChars[study], b, at);
-    at = put(R_INTERVAL_ID, b, at);
-    at = writeDecimal(FIRST_INTERVAL_ID + r.interval, b, at);
-    at = put(R_FORM_ID, b, at);
-    at = writeDecimal(FIRST_FORM_ID + r.form, b, at);
-    at = put(R_FORM_KEY, b, at);
-    at = put(formKeyChars[r.form], b, at);
-    at = put(R_SITE_ID, b, at);
-    at = writeDecimal(FIRST_SITE_ID + r.subject % SITES, b, at);
-    at = put(R_RECORD_ID, b, at);
+    at = put(intervalFormChars[r.interval][r.form], b, at);
+    at = put(R_SITE_RECORD_ID[r.site], b, at);
+    int id = at;
     at = writeDecimal(r.recordId, b, at);
+    int idLength = at - id;
     at = put(R_RECORD_OID, b, at);
-    at = writeDecimal(r.recordId, b, at);
-    at = put(R_RECORD_STATUS, b, at);
-    at = put(R_STATUSES[r.status], b, at);
-    at = put(r.deleted ? R_DELETED_TRUE : R_DELETED_FALSE, b, at);
-    at = put(R_DATE_CREATED, b, at);
+    at = copy(b, id, idLength, at);
+    at = put(R_STATUS_DELETED[r.status][r.deleted ? 1 : 0], b, at);
     int dc = at;
     at = writeTimestamp(r.created, b, at);
     int dcLength = at - dc;
@@ -659,6 +700,101 @@ public final class SyntheticStudyData implements StudyData {
     return at;
   }
 
+  // The JSON text of subject() and visit(), as fragments between the values (see the records').
+  private static final byte[] S_SUBJECT_OID = ascii(",\"subjectOid\":\"OID-S");
+  private static final byte[] S_SUBJECT_KEY = ascii("\",\"subjectKey\":\"");
+  private static final byte[] S_SITE_ID = ascii("\",\"subjectStatus\":\"Enrolled\",\"siteId\":");
+  private static final byte[] S_SITE_NAME = ascii(",\"siteName\":\"Site ");
+  private static final byte[] S_ENROLLMENT_START =
+      ascii("\",\"deleted\":false,\"enrollmentStartDate\":\"");
+  private static final byte[] S_DATE_CREATED = ascii("\",\"dateCreated\":\"");
+  private static final byte[] S_END = ascii("\",\"keywords\":[]}");
+  private static final byte[] V_VISIT_ID = ascii("{\"visitId\":");
+  private static final byte[] V_STUDY_KEY = ascii(",\"studyKey\":\"");
+  private static final byte[] V_INTERVAL_NAME = ascii(",\"intervalName\":\"");
+  private static final byte[] V_SUBJECT_KEY = ascii(",\"subjectKey\":\"");
+  private static final byte[] V_START_DATE = ascii("\",\"startDate\":\"");
+  private static final byte[] V_END_DATE = ascii("\",\"endDate\":\"");
+  private static final byte[] V_VISIT_DATE = ascii("\",\"dueDate\":null,\"visitDate\":\"");
+  private static final byte[] V_DATE_CREATED =
+      ascii(
+          "\",\"visitDateForm\":\""
+              + formKey(0)
+              + "\",\"visitDateQuestion\":\"DATE\",\"deleted\":false,\"dateCreated\":\"");
+  private static final byte[] V_END = ascii("\"}");
+  private static final byte[][] V_INTERVAL_NAMES = new byte[INTERVALS][];
+
+  static {
+    for (int iv = 0; iv < INTERVALS; iv++) {
+      V_INTERVAL_NAMES[iv] = ascii(iv == 0 ? "Screening" : "Visit " + iv);
+    }
+  }
+
+  /** Room for the text of a subject or visit: fixed fragments, numbers and timestamps. */
+  private static final int METADATA_CHARS = 1024;
+
+  /** The text of {@link #subject} into b at {@code at}; returns the end. */
+  private int writeSubjectText(int study, long k, byte[] b, int at) {
+    at = put(R_STUDY_KEY, b, at);
+    at = put(studyKeyChars[study], b, at);
+    at = put(R_SUBJECT_ID, b, at);
+    at = writeDecimal(FIRST_SUBJECT_ID + k, b, at);
+    at = put(S_SUBJECT_OID, b, at);
+    at = writeDecimal(k + 1, b, at);
+    at = put(S_SUBJECT_KEY, b, at);
+    at = writeSubjectKey(k, b, at);
+    at = put(S_SITE_ID, b, at);
+    at = writeDecimal(FIRST_SITE_ID + k % SITES, b, at);
+    at = put(S_SITE_NAME, b, at);
+    at = writeDecimal(k % SITES + 1, b, at);
+    at = put(S_ENROLLMENT_START, b, at);
+    at = writeTimestamp(k * 600, b, at);
+    at = put(S_DATE_CREATED, b, at);
+    at = writeTimestamp(k * 600, b, at);
+    at = put(R_DATE_MODIFIED, b, at);
+    at = writeTimestamp(k * 600 + 3600, b, at);
+    return put(S_END, b, at);
+  }
+
+  /** The text of {@link #visit} into b at {@code at}; returns the end. */
+  private int writeVisitText(int study, long i, byte[] b, int at) {
+    long k = i / INTERVALS;
+    int iv = (int) (i % INTERVALS);
+    long seconds = k * 600 + iv * 28 * 86400L;
+    at = put(V_VISIT_ID, b, at);
+    at = writeDecimal(FIRST_VISIT_ID + i, b, at);
+    at = put(V_STUDY_KEY, b, at);
+    at = put(studyKeyChars[study], b, at);
+    at = put(R_INTERVAL_ID, b, at);
+    at = writeDecimal(FIRST_INTERVAL_ID + iv, b, at);
+    at = put(V_INTERVAL_NAME, b, at);
+    at = put(V_INTERVAL_NAMES[iv], b, at);
+    at = put(R_SUBJECT_ID, b, at);
+    at = writeDecimal(FIRST_SUBJECT_ID + k, b, at);
+    at = put(V_SUBJECT_KEY, b, at);
+    at = writeSubjectKey(k, b, at);
+    at = put(V_START_DATE, b, at);
+    int day = at;
+    writeTimestamp(seconds, b, at); // of which the date stays
+    at = put(V_END_DATE, b, day + 10);
+    at = copy(b, day, 10, at);
+    at = put(V_VISIT_DATE, b, at);
+    at = copy(b, day, 10, at);
+    at = put(V_DATE_CREATED, b, at);
+    int created = at;
+    at = writeTimestamp(seconds, b, at);
+    int createdLength = at - created;
+    at = put(R_DATE_MODIFIED, b, at);
+    at = copy(b, created, createdLength, at);
+    return put(V_END, b, at);
+  }
+
+  /** Copies {@code length} chars of b from {@code from} to {@code at}; returns the end. */
+  private static int copy(byte[] b, int from, int length, int at) {
+    System.arraycopy(b, from, b, at, length);
+    return at + length;
+  }
+
   /** An upper bound of {@link #writeRecordText}'s length for this spec. */
   private int recordChars() {
     int chars = 1024; // the fixed fragments, numbers of at most 20 digits and four timestamps
@@ -678,7 +814,8 @@ public final class SyntheticStudyData implements StudyData {
     final long hash;
     final int form;
     final long subject;
-    final long interval;
+    final int site;
+    final int interval;
     final long created;
     final long modified;
     final long recordId;
@@ -690,7 +827,8 @@ public final class SyntheticStudyData implements StudyData {
       form = formOfRecord(i);
       hash = mix(spec.seed() * 0x9E3779B97F4A7C15L + study * 0xC2B2AE3D27D4EB4FL + i);
       subject = Math.floorMod(hash, subjects);
-      interval = (i >>> 3) % INTERVALS;
+      site = (int) (subject % SITES);
+      interval = (int) ((i >>> 3) % INTERVALS);
       created = i * 3 + (hash >>> 60);
       modified = created + ((hash >>> 40) & 0xFFFF);
       recordId = FIRST_RECORD_ID + i;
@@ -722,9 +860,9 @@ public final class SyntheticStudyData implements StudyData {
     long y = x >>> 8;
     switch (v % 8) {
       case 0: // integer
-        return writeDecimal(y % 200, b, at);
+        return writeSmall((int) (y % 200), b, at);
       case 1: // number
-        at = writeDecimal(y % 1000, b, at);
+        at = writeSmall((int) (y % 1000), b, at);
         b[at++] = '.';
         b[at++] = (byte) ('0' + (y >>> 12) % 10);
         b[at++] = (byte) ('0' + (y >>> 16) % 10);
@@ -744,7 +882,8 @@ public final class SyntheticStudyData implements StudyData {
         }
         return at;
       case 5: // radio
-        return writeDecimal(1 + y % 4, b, at);
+        b[at] = (byte) ('1' + y % 4);
+        return at + 1;
       case 6: // checkbox
         b[at++] = (byte) ('A' + y % 4);
         if ((y & 0x100) != 0) {
@@ -777,9 +916,11 @@ public final class SyntheticStudyData implements StudyData {
 
   /** Writes {@code v >= 0} in decimal into b at {@code at}; returns the end. */
   private static int writeDecimal(long v, byte[] b, int at) {
+    if (v < 1000) {
+      return writeSmall((int) v, b, at);
+    }
     if (v > Integer.MAX_VALUE) {
-      byte[] digits = ascii(Long.toString(v));
-      return put(digits, b, at);
+      return put(ascii(Long.toString(v)), b, at);
     }
     int x = (int) v;
     int end = at + decimalLength(x);
@@ -799,12 +940,26 @@ public final class SyntheticStudyData implements StudyData {
     return end;
   }
 
-  private static int decimalLength(int x) {
-    int length = 1;
-    for (int p = 10; length < 10 && x >= p; p *= 10) {
-      length++;
+  /** Writes {@code 0 <= v < 1000} in decimal into b at {@code at}; returns the end. */
+  private static int writeSmall(int v, byte[] b, int at) {
+    if (v >= 100) {
+      b[at++] = (byte) ('0' + v / 100);
+      v %= 100;
+    } else if (v < 10) {
+      b[at] = (byte) ('0' + v);
+      return at + 1;
     }
-    return length;
+    b[at] = DIGIT_PAIRS[v * 2];
+    b[at + 1] = DIGIT_PAIRS[v * 2 + 1];
+    return at + 2;
+  }
+
+  /** The number of decimal digits of {@code x >= 1000}. */
+  private static int decimalLength(int x) {
+    if (x < 1_000_000) {
+      return x < 10_000 ? 4 : x < 100_000 ? 5 : 6;
+    }
+    return x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : x < 1_000_000_000 ? 9 : 10;
   }
 
   private static final byte[] DIGIT_PAIRS = new byte[200];
@@ -896,7 +1051,7 @@ public final class SyntheticStudyData implements StudyData {
       byte[] text = new byte[recordChars() + 1];
       for (int s = 1; s <= spec.studies(); s++) {
         for (long i = 0; i < spec.recordsPerStudy(); i++) {
-          int length = writeRecordText(s, i, text, false);
+          int length = writeRecordText(s, i, text, 0);
           text[length] = '\n';
           out.write(text, 0, length + 1);
         }

@@ -133,13 +133,14 @@ public final class EmulatorThroughput {
     }
   }
 
-  /** CPU time of the emulator's threads (workers and the JDK server's dispatcher). */
+  /**
+   * CPU time of the emulator's threads (its connections' and the acceptor's; the clients keep their
+   * connections, so no thread ends during a round).
+   */
   private static long serverCpu(ThreadMXBean threads) {
     long sum = 0;
     for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
-      if (t != null
-          && (t.getThreadName().startsWith("imednet-emulator-")
-              || t.getThreadName().equals("HTTP-Dispatcher"))) {
+      if (t != null && t.getThreadName().startsWith("imednet-emulator-")) {
         sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
       }
     }

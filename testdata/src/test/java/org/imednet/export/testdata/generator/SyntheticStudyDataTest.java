@@ -178,6 +178,7 @@ class SyntheticStudyDataTest {
   private static String direct(
       SyntheticStudyData data,
       String study,
+      Resource resource,
       Slice slice,
       long offset,
       boolean descending,
@@ -187,8 +188,7 @@ class SyntheticStudyDataTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write('[');
     assertEquals(
-        expectedCount,
-        data.writeItems(out, study, Resource.RECORDS, slice, offset, descending, limit));
+        expectedCount, data.writeItems(out, study, resource, slice, offset, descending, limit));
     out.write(']');
     return out.toString(StandardCharsets.UTF_8);
   }
@@ -207,7 +207,7 @@ class SyntheticStudyDataTest {
       for (int f = 0; f < 3; f++) {
         Slice form = Slice.all().withFormId(SyntheticStudyData.FIRST_FORM_ID + f);
         long size = data.recordsOfForm(f);
-        String all = direct(data, study, form, 0, false, Long.MAX_VALUE, size);
+        String all = direct(data, study, Resource.RECORDS, form, 0, false, Long.MAX_VALUE, size);
         assertEquals(viaTrees(data.items(study, Resource.RECORDS, form, 0, false), size), all);
         // The generated text covers every branch: keywords, deleted records, blank values.
         if (f == 0 && study.equals("SYN001")) {
@@ -220,27 +220,52 @@ class SyntheticStudyDataTest {
     Slice keyset = Slice.all().withFormId(SyntheticStudyData.FIRST_FORM_ID + 1).after(10_000_700L);
     assertEquals(
         viaTrees(data.items("SYN002", Resource.RECORDS, keyset, 3, true), 7),
-        direct(data, "SYN002", keyset, 3, true, 7, 7));
+        direct(data, "SYN002", Resource.RECORDS, keyset, 3, true, 7, 7));
     assertEquals(
         viaTrees(data.items("SYN002", Resource.RECORDS, keyset, 3, false), 500),
-        direct(data, "SYN002", keyset, 3, false, 500, 500));
+        direct(data, "SYN002", Resource.RECORDS, keyset, 3, false, 500, 500));
     assertEquals(633, data.count("SYN002", Resource.RECORDS, keyset));
     assertEquals(
         viaTrees(data.items("SYN002", Resource.RECORDS, keyset, 600, false), 500),
-        direct(data, "SYN002", keyset, 600, false, 500, 33));
-    assertEquals("[]", direct(data, "SYN001", keyset, 10_000, false, 500, 0));
+        direct(data, "SYN002", Resource.RECORDS, keyset, 600, false, 500, 33));
+    assertEquals("[]", direct(data, "SYN001", Resource.RECORDS, keyset, 10_000, false, 500, 0));
+  }
+
+  @Test
+  void directSubjectAndVisitWritersWriteExactlyTheTreesText() throws Exception {
+    // 1 M records: 50,000 subjects (the most a study has) and 250,000 visits, every one compared.
+    SyntheticStudyData data =
+        new SyntheticStudyData(SyntheticStudySpec.create().withSeed(5).withStudies(2));
+    for (Resource r : List.of(Resource.SUBJECTS, Resource.VISITS)) {
+      long count = data.count("SYN002", r, Slice.all());
+      assertEquals(r == Resource.SUBJECTS ? 50_000 : 250_000, count);
+      for (long offset = 0; offset < count; offset += 10_000) {
+        assertEquals(
+            viaTrees(data.items("SYN002", r, Slice.all(), offset, false), 10_000),
+            direct(data, "SYN002", r, Slice.all(), offset, false, 10_000, 10_000),
+            r + " from " + offset);
+      }
+      long first =
+          r == Resource.SUBJECTS
+              ? SyntheticStudyData.FIRST_SUBJECT_ID
+              : SyntheticStudyData.FIRST_VISIT_ID;
+      Slice ids = Slice.all().after(first + 7).upTo(first + 30_000);
+      assertEquals(
+          viaTrees(data.items("SYN001", r, ids, 3, true), 500),
+          direct(data, "SYN001", r, ids, 3, true, 500, 500));
+    }
   }
 
   @Test
   void otherResourcesAreWrittenThroughTheirTrees() throws Exception {
     SyntheticStudyData data = small(4);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write('[');
-    assertEquals(4, data.writeItems(out, "SYN001", Resource.SUBJECTS, Slice.all(), 1, false, 500));
-    out.write(']');
-    assertEquals(
-        viaTrees(data.items("SYN001", Resource.SUBJECTS, Slice.all(), 1, false), 500),
-        out.toString(StandardCharsets.UTF_8));
+    for (Resource r :
+        List.of(Resource.SITES, Resource.FORMS, Resource.INTERVALS, Resource.VARIABLES)) {
+      long count = data.count("SYN001", r, Slice.all());
+      assertEquals(
+          viaTrees(data.items("SYN001", r, Slice.all(), 1, false), 500),
+          direct(data, "SYN001", r, Slice.all(), 1, false, 500, count - 1));
+    }
   }
 
   @Test

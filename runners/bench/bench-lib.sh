@@ -4,7 +4,7 @@
 #   BENCH_BUILD_SUFFIX  build directory suffix of the pipeline build the scripts run (default -bench,
 #                       so a benchmark never races the ./imednet launcher's pipeline/target)
 #   BENCH_SKIP_BUILD=1  use the existing build as it is
-#   IMEDNET_JAVA_OPTS   JVM options of the export JVM (default -Xmx1g -XX:+UseParallelGC, as ./imednet)
+#   IMEDNET_JAVA_OPTS   JVM options of the export JVM (default: ./imednet's own)
 #   EMULATOR_JAVA_OPTS  JVM options of the emulator JVMs (default -Xmx1g)
 #   KEEP=1              keep the work directory (lakes, logs, JFR files) instead of deleting it
 #   PROFILE=1           record a JFR file of every export JVM into the work directory
@@ -172,11 +172,13 @@ json_field() { grep -o "\"$2\": *[0-9]*" "$1" | head -n1 | sed 's/.*: *//'; }
 # "N records fetched" line). A failed run is reported, not fatal: an out-of-memory export is a
 # result. Output in $WORK/NAME.{out,err,time}; with PROFILE=1 a JFR recording in $WORK/NAME.jfr.
 run_export() {
-  local name="$1" started ended java_opts
+  local name="$1" started ended jvm_env=()
   shift
-  java_opts="${IMEDNET_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}"
+  # The launcher's JVM flags unless IMEDNET_JAVA_OPTS replaces them; the recording is added to
+  # whichever apply.
+  [[ -n "${IMEDNET_JAVA_OPTS:-}" ]] && jvm_env+=("IMEDNET_JAVA_OPTS=$IMEDNET_JAVA_OPTS")
   if [[ "${PROFILE:-0}" == 1 ]]; then
-    java_opts="$java_opts -XX:StartFlightRecording=filename=$WORK/$name.jfr,settings=profile"
+    jvm_env+=("JDK_JAVA_OPTIONS=-XX:StartFlightRecording=filename=$WORK/$name.jfr,settings=profile")
   fi
   log "run $name: imednet $*"
   started=$(now_ms)
@@ -185,7 +187,7 @@ run_export() {
   # timeout runs under time: the JVM's peak RSS still reaches time's rusage when it is killed.
   # The launcher users run (./imednet, which execs the JVM), on this build and its class-data
   # archive (bench_build recorded it).
-  if ! IMEDNET_BUILD_DIR="$PIPELINE_BUILD" IMEDNET_JAVA_OPTS="$java_opts" \
+  if ! env "${jvm_env[@]}" IMEDNET_BUILD_DIR="$PIPELINE_BUILD" \
     /usr/bin/time -v -o "$WORK/$name.time" timeout -s KILL "${RUN_TIMEOUT:-1800}" \
     "$REPO_DIR/imednet" \
     "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"; then

@@ -121,7 +121,7 @@ fi
 
 if [[ "${SKIP_C:-0}" != 1 ]]; then
   start_emulator latency "$(spec "$LATENCY_RECORDS")" --latency-ms "$LATENCY_MS" --rps "$EMULATOR_RPS"
-  IMEDNET_JAVA_OPTS="${LATENCY_JAVA_OPTS:-${IMEDNET_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}}" \
+  IMEDNET_JAVA_OPTS="${LATENCY_JAVA_OPTS:-${IMEDNET_JAVA_OPTS:-}}" \
     run_export latency export parquet --all-studies --lake "$WORK/latency.lake" \
     --env-file "$WORK/latency.env" --progress none \
     --requests-per-second "$EXPORT_RPS" --max-concurrent-requests "$EXPORT_CONCURRENCY" \

@@ -34,7 +34,7 @@ import org.apache.parquet.io.api.Binary;
  * RLE/bit-packed encoding, the size limit, and the bookkeeping of which part of the dictionary
  * earlier pages used.
  */
-final class BinaryDictionaryValuesWriter extends DictionaryValuesWriter {
+final class BinaryDictionaryValuesWriter extends CompactDictionaryValuesWriter {
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle INTS =
@@ -62,8 +62,6 @@ final class BinaryDictionaryValuesWriter extends DictionaryValuesWriter {
 
   /** {@code 32 - log2(slots.length)}: a hash code's high bits index the table. */
   private int shift;
-
-  private int size;
 
   BinaryDictionaryValuesWriter(
       int maxDictionaryByteSize,
@@ -215,24 +213,6 @@ final class BinaryDictionaryValuesWriter extends DictionaryValuesWriter {
     }
     return new DictionaryPage(
         BytesInput.from(page.array()), lastUsedDictionarySize, encodingForDictionaryPage);
-  }
-
-  /**
-   * Also forgets the dictionary's byte size and the ids of a page that fell back to PLAIN, both of
-   * which parquet-mr 1.13.1 keeps: a writer reused for another column chunk would carry them into
-   * it, falling back too early or writing another chunk's values (apache/parquet-java#3637). {@link
-   * ParquetBatchFile} does not reuse writers across row groups.
-   */
-  @Override
-  public void resetDictionary() {
-    super.resetDictionary();
-    dictionaryByteSize = 0;
-    encodedValues = new IntList();
-  }
-
-  @Override
-  protected int getDictionarySize() {
-    return size;
   }
 
   /** Starts an empty dictionary in small arrays, releasing a large one. */

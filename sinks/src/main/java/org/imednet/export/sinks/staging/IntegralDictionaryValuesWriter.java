@@ -8,7 +8,6 @@ import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.values.ValuesWriter;
-import org.apache.parquet.column.values.dictionary.DictionaryValuesWriter;
 import org.apache.parquet.column.values.dictionary.IntList;
 
 /**
@@ -28,7 +27,7 @@ import org.apache.parquet.column.values.dictionary.IntList;
  * writers that call has two possible receiver classes, as many as HotSpot inlines at one call site;
  * a third would make it a call through a dispatch table per value.
  */
-final class IntegralDictionaryValuesWriter extends DictionaryValuesWriter {
+final class IntegralDictionaryValuesWriter extends CompactDictionaryValuesWriter {
   /** An odd constant whose bits look random (2^64 divided by the golden ratio). */
   private static final long MULTIPLIER = 0x9E3779B97F4A7C15L;
 
@@ -48,8 +47,6 @@ final class IntegralDictionaryValuesWriter extends DictionaryValuesWriter {
 
   /** {@code 64 - log2(slots.length)}: the high bits of a value times {@link #MULTIPLIER}. */
   private int shift;
-
-  private int size;
 
   private IntegralDictionaryValuesWriter(
       int valueBytes,
@@ -167,24 +164,6 @@ final class IntegralDictionaryValuesWriter extends DictionaryValuesWriter {
     }
     return new DictionaryPage(
         BytesInput.from(page.array()), lastUsedDictionarySize, encodingForDictionaryPage);
-  }
-
-  /**
-   * Also forgets the dictionary's byte size and the ids of a page that fell back to PLAIN, both of
-   * which parquet-mr 1.13.1 keeps: a writer reused for another column chunk would carry them into
-   * it, falling back too early or writing another chunk's values (apache/parquet-java#3637). {@link
-   * ParquetBatchFile} does not reuse writers across row groups.
-   */
-  @Override
-  public void resetDictionary() {
-    super.resetDictionary();
-    dictionaryByteSize = 0;
-    encodedValues = new IntList();
-  }
-
-  @Override
-  protected int getDictionarySize() {
-    return size;
   }
 
   /** Starts an empty dictionary in small arrays, releasing a large one. */

@@ -479,6 +479,11 @@ final class EmulatorHttpServer implements AutoCloseable {
   /** A response body; {@link #finish} ends it and tells whether the connection can go on. */
   private abstract static class Body extends OutputStream {
     abstract boolean finish() throws IOException;
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
   }
 
   /** {@code Content-length} bytes exactly; a short body closes the connection. */
@@ -489,11 +494,6 @@ final class EmulatorHttpServer implements AutoCloseable {
     FixedLengthBody(OutputStream out, long length) {
       this.out = out;
       this.remaining = length;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
@@ -519,11 +519,6 @@ final class EmulatorHttpServer implements AutoCloseable {
 
     ChunkedBody(OutputStream out) {
       this.out = out;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override

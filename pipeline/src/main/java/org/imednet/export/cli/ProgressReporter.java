@@ -72,7 +72,12 @@ final class ProgressReporter implements AutoCloseable {
     bar.stepTo(s.fetched);
     bar.setExtraMessage(
         String.format(
-            Locale.ROOT, "%d studies, %d forms, %d rows written", s.studies, s.forms, s.written));
+            Locale.ROOT,
+            "%d studies, %d forms, %d rows flattened, %d written",
+            s.studies,
+            s.forms,
+            s.flattened,
+            s.written));
   }
 
   private void printLine() {
@@ -90,10 +95,15 @@ final class ProgressReporter implements AutoCloseable {
     }
   }
 
-  /** Totals at one moment. */
+  /**
+   * Totals at one moment. Rows are written when a destination commits, at the end of the run (a
+   * study is replaced whole, never shown half-written), so while it runs "rows flattened" is what
+   * moves: rows typed and on their way to the destinations.
+   */
   static final class Snapshot {
     long apiTotal;
     long fetched;
+    long flattened;
     long written;
     long failed;
     int studies;
@@ -123,6 +133,8 @@ final class ProgressReporter implements AutoCloseable {
               s.apiTotal += v;
             } else if (k.metric == Metric.RECORDS_FETCHED) {
               s.fetched += v;
+            } else if (k.metric == Metric.ROWS_FLATTENED) {
+              s.flattened += v;
             } else if (k.metric == Metric.ROWS_WRITTEN_LAKE
                 || k.metric == Metric.ROWS_WRITTEN_DUCKDB
                 || k.metric == Metric.ROWS_LOADED_SNOWFLAKE) {
@@ -140,11 +152,13 @@ final class ProgressReporter implements AutoCloseable {
     String line() {
       return String.format(
           Locale.ROOT,
-          "progress: %d studies, %d forms, records fetched %d of %d, rows written %d, failed %d",
+          "progress: %d studies, %d forms, records fetched %d of %d, rows flattened %d, rows written"
+              + " %d, failed %d",
           studies,
           forms,
           fetched,
           apiTotal,
+          flattened,
           written,
           failed);
     }

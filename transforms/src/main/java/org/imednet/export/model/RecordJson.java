@@ -148,8 +148,17 @@ public final class RecordJson {
    * range with its {@code recordId} and {@code formId}. Every byte is still read, so malformed or
    * truncated JSON throws the {@link com.fasterxml.jackson.core.JsonProcessingException} {@link
    * #readTree(byte[])} would. A repeated key counts once, its last value, as in a tree.
+   *
+   * <p>A plain body is read by {@link ListScanner}, which checks the same grammar without decoding
+   * the field names it passes over; anything else, valid or not, by Jackson.
    */
   public static ListBody scanList(byte[] body) throws IOException {
+    ListBody plain = ListScanner.scan(body);
+    return plain != null ? plain : scanListWithJackson(body);
+  }
+
+  /** {@link #scanList} by Jackson alone. */
+  static ListBody scanListWithJackson(byte[] body) throws IOException {
     try (JsonParser p = MAPPER.createParser(body)) {
       JsonToken first = p.nextToken();
       if (first != JsonToken.START_OBJECT) {
@@ -241,8 +250,26 @@ public final class RecordJson {
     return items;
   }
 
+  /** The {@code pagination} tree of {@link #scanList}, from its value's bytes. */
+  static JsonNode paginationTree(byte[] body, int offset, int length) throws IOException {
+    try (JsonParser p = parser(body, offset, length)) {
+      p.nextToken();
+      return read(p, body, delta(p, offset), 1);
+    }
+  }
+
+  /** The node {@link #scanList} gives an item's recordId or formId, from its value's bytes. */
+  static JsonNode valueNode(byte[] body, int offset, int length) throws IOException {
+    try (JsonParser p = parser(body, offset, length)) {
+      JsonToken t = p.nextToken();
+      return t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY
+          ? MAPPER.readTree(p)
+          : scalar(p, t);
+    }
+  }
+
   /** Growable item ranges. */
-  private static final class Items {
+  static final class Items {
     int nonObjects;
     int size;
     int[] start = new int[16];

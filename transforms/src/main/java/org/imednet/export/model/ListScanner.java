@@ -87,25 +87,15 @@ final class ListScanner {
     int paginationEnd = -1;
     boolean dataIsArray = false;
     int dataSize = 0;
-    boolean allObjects = true;
     JsonItems data = null;
-    whitespace();
-    if (b[i] != '}') {
-      while (true) {
-        boolean plainKey = string();
-        if (!plainKey) {
-          throw GiveUp.INSTANCE;
-        }
-        int keyStart = stringStart;
-        int keyEnd = stringEnd;
-        whitespace();
-        expect(':');
-        whitespace();
-        if (is(keyStart, keyEnd, PAGINATION)) {
+    if (opens('}')) {
+      do {
+        plainKey();
+        if (is(PAGINATION)) {
           paginationStart = i;
           value(1);
           paginationEnd = i;
-        } else if (is(keyStart, keyEnd, DATA)) {
+        } else if (is(DATA)) {
           dataIsArray = b[i] == '[';
           if (dataIsArray) {
             data = items();
@@ -115,20 +105,11 @@ final class ListScanner {
             dataSize = 0;
             data = null;
           }
-          allObjects = true; // items() gives up on any item that is not an object
         } else {
           value(1);
         }
-        whitespace();
-        if (b[i] == ',') {
-          i++;
-          whitespace();
-          continue;
-        }
-        break;
-      }
+      } while (more('}'));
     }
-    expect('}');
     whitespace();
     if (i != b.length) {
       throw GiveUp.INSTANCE; // trailing content: Jackson says what it is
@@ -137,61 +118,38 @@ final class ListScanner {
         paginationStart < 0
             ? null
             : RecordJson.paginationTree(b, paginationStart, paginationEnd - paginationStart);
-    return new RecordJson.ListBody(true, pagination, dataIsArray, dataSize, allObjects, data);
+    // items() gives up on any item that is not an object, so all of them are.
+    return new RecordJson.ListBody(true, pagination, dataIsArray, dataSize, true, data);
   }
 
   /** The objects of the array at {@code i}, with their top-level recordId and formId. */
   private JsonItems items() throws IOException {
     RecordJson.Items items = new RecordJson.Items();
     i++; // [
-    whitespace();
-    if (b[i] == ']') {
-      i++;
-      return items.build(b);
-    }
-    while (true) {
-      int start = i;
-      expect('{');
-      JsonNode recordId = null;
-      JsonNode formId = null;
-      whitespace();
-      if (b[i] != '}') {
-        while (true) {
-          if (!string()) {
-            throw GiveUp.INSTANCE;
-          }
-          int keyStart = stringStart;
-          int keyEnd = stringEnd;
-          whitespace();
-          expect(':');
-          whitespace();
-          int valueStart = i;
-          value(2);
-          if (is(keyStart, keyEnd, RECORD_ID)) {
-            recordId = idNode(valueStart, i);
-          } else if (is(keyStart, keyEnd, FORM_ID)) {
-            formId = idNode(valueStart, i);
-          }
-          whitespace();
-          if (b[i] == ',') {
-            i++;
-            whitespace();
-            continue;
-          }
-          break;
+    if (opens(']')) {
+      do {
+        int start = i;
+        expect('{');
+        JsonNode recordId = null;
+        JsonNode formId = null;
+        if (opens('}')) {
+          do {
+            plainKey();
+            boolean isRecordId = is(RECORD_ID);
+            boolean isFormId = is(FORM_ID);
+            int valueStart = i;
+            value(2);
+            if (isRecordId) {
+              recordId = idNode(valueStart, i);
+            } else if (isFormId) {
+              formId = idNode(valueStart, i);
+            }
+          } while (more('}'));
         }
-      }
-      expect('}');
-      items.add(start, i, recordId, formId);
-      whitespace();
-      if (b[i] == ',') {
-        i++;
-        whitespace();
-        continue;
-      }
-      expect(']');
-      return items.build(b);
+        items.add(start, i, recordId, formId);
+      } while (more(']'));
     }
+    return items.build(b);
   }
 
   /**
@@ -227,48 +185,27 @@ final class ListScanner {
     if (depth > MAX_DEPTH) {
       throw GiveUp.INSTANCE;
     }
-    byte c = b[i];
-    switch (c) {
+    switch (b[i]) {
       case '{':
         i++;
-        whitespace();
-        if (b[i] == '}') {
-          i++;
-          return;
-        }
-        while (true) {
-          string();
-          whitespace();
-          expect(':');
-          whitespace();
-          value(depth + 1);
-          whitespace();
-          if (b[i] == ',') {
-            i++;
+        if (opens('}')) {
+          do {
+            string();
             whitespace();
-            continue;
-          }
-          expect('}');
-          return;
+            expect(':');
+            whitespace();
+            value(depth + 1);
+          } while (more('}'));
         }
+        return;
       case '[':
         i++;
-        whitespace();
-        if (b[i] == ']') {
-          i++;
-          return;
+        if (opens(']')) {
+          do {
+            value(depth + 1);
+          } while (more(']'));
         }
-        while (true) {
-          value(depth + 1);
-          whitespace();
-          if (b[i] == ',') {
-            i++;
-            whitespace();
-            continue;
-          }
-          expect(']');
-          return;
-        }
+        return;
       case '"':
         string();
         return;
@@ -284,6 +221,47 @@ final class ListScanner {
       default:
         number();
     }
+  }
+
+  /**
+   * After an object's or array's opening bracket: whether a member follows, or (false) the
+   * container is empty and its {@code close} has been passed.
+   */
+  private boolean opens(char close) {
+    whitespace();
+    if (b[i] == close) {
+      i++;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * After a member or element: whether another follows ({@code ,}), or (false) the container's
+   * {@code close} has been passed.
+   */
+  private boolean more(char close) {
+    whitespace();
+    if (b[i] == ',') {
+      i++;
+      whitespace();
+      return true;
+    }
+    expect(close);
+    return false;
+  }
+
+  /**
+   * Reads a member's key, which must have no escape (its bytes are its name), and the colon after
+   * it; {@link #is} then tells the key.
+   */
+  private void plainKey() {
+    if (!string()) {
+      throw GiveUp.INSTANCE;
+    }
+    whitespace();
+    expect(':');
+    whitespace();
   }
 
   /**
@@ -451,13 +429,13 @@ final class ListScanner {
     i++;
   }
 
-  /** Whether the bytes {@code [start, end)} are {@code name}. */
-  private boolean is(int start, int end, byte[] name) {
-    if (end - start != name.length) {
+  /** Whether the last string read is {@code name}. */
+  private boolean is(byte[] name) {
+    if (stringEnd - stringStart != name.length) {
       return false;
     }
     for (int k = 0; k < name.length; k++) {
-      if (b[start + k] != name[k]) {
+      if (b[stringStart + k] != name[k]) {
         return false;
       }
     }

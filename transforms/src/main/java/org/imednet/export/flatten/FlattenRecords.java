@@ -187,10 +187,8 @@ public final class FlattenRecords
         int start = records.start(i);
         try {
           // Straight from the API's bytes into the row: no tree per record.
-          RecordFlattener.Row row =
-              form.flattener.flatten(records.body(), start, records.end(i) - start);
-          rows.add(row.values());
-          unparseable += row.unparseableValues();
+          unparseable +=
+              form.flattener.flattenInto(records.body(), start, records.end(i) - start, rows);
         } catch (UnprocessableRecordException e) {
           failed++;
           TableSchema table = form.flattener.schema();

@@ -18,6 +18,7 @@ import org.imednet.export.model.RecordJson;
 import org.imednet.export.model.SourceJsonObjectNode;
 import org.imednet.export.rows.Column;
 import org.imednet.export.rows.ColumnType;
+import org.imednet.export.rows.RowBatch;
 import org.imednet.export.rows.TableSchema;
 
 /**
@@ -71,6 +72,12 @@ public final class RecordFlattener {
   private final Map<String, int[]> columnsOfField = new HashMap<>();
 
   private final Map<String, int[]> columnsOfVariable = new HashMap<>();
+
+  // For flattenInto: the same lookups by UTF-8 bytes, and whether every _parse_errors column
+  // comes after the columns whose values it reports (so a row can be written in one pass).
+  private final RecordBytes.Names fieldNames;
+  private final RecordBytes.Names variableNames;
+  private final boolean onePass;
 
   /** The result of flattening one record. */
   public static final class Row {
@@ -135,6 +142,18 @@ public final class RecordFlattener {
         columnsOfVariable.merge(fields[i], new int[] {i}, RecordFlattener::concat);
       }
     }
+    fieldNames = new RecordBytes.Names(columnsOfField);
+    variableNames = new RecordBytes.Names(columnsOfVariable);
+    int lastValue = -1;
+    int firstErrors = n;
+    for (int i = 0; i < n; i++) {
+      if (sources[i] == SOURCE_METADATA || sources[i] == SOURCE_VARIABLE) {
+        lastValue = i;
+      } else if (sources[i] == SOURCE_PARSE_ERRORS) {
+        firstErrors = Math.min(firstErrors, i);
+      }
+    }
+    onePass = lastValue < firstErrors;
     studyKeyIndex = metadataIndex("study_key");
     formKeyIndex = metadataIndex("form_key");
     formIdIndex = metadataIndex("form_id");
@@ -256,6 +275,202 @@ public final class RecordFlattener {
       return flattenTree(json, offset, length);
     }
     return row(nodes, recordData);
+  }
+
+  /**
+   * Flattens the record whose JSON object is the {@code length} bytes of {@code json} from {@code
+   * offset} into the next row of {@code rows}, as {@code rows.add(flatten(json, offset,
+   * length).values())} would, and returns the number of values that did not parse. A record read
+   * plainly ({@link RecordBytes}) goes from its bytes into the row without Jackson and without a
+   * {@code String} or boxed value for its typed values: strings are copied as UTF-8, numbers, dates
+   * and timestamps parsed from the bytes ({@link ValueParser#parse(byte[], int, int, ColumnType,
+   * ValueParser.Parsed)}). A value that is not such plain text (a string with escapes, a decimal or
+   * big JSON number, an object or array) is typed from its Jackson node as before. Anything else
+   * takes the other paths.
+   *
+   * @throws UnprocessableRecordException as {@link #flatten(byte[], int, int)}; no row is then
+   *     added
+   */
+  public int flattenInto(byte[] json, int offset, int length, RowBatch.Builder rows)
+      throws UnprocessableRecordException {
+    RecordBytes record =
+        onePass
+            ? RecordBytes.read(json, offset, length, types.length, fieldNames, variableNames)
+            : null;
+    if (record == null) {
+      Row row = flatten(json, offset, length);
+      rows.add(row.values());
+      return row.unparseableValues();
+    }
+    int n = types.length;
+    ValueParser.Parsed parsed = new ValueParser.Parsed();
+    ObjectNode errors = null;
+    rows.startRow();
+    for (int c = 0; c < n; c++) {
+      switch (sources[c]) {
+        case SOURCE_METADATA:
+        case SOURCE_VARIABLE:
+          String raw = put(json, record, c, parsed, rows);
+          if (raw != null) {
+            if (errors == null) {
+              errors = JsonNodeFactory.instance.objectNode();
+            }
+            errors.put(columnNames[c], raw);
+          }
+          break;
+        case SOURCE_RECORD_DATA:
+          rows.putString(
+              json, record.recordDataStart, record.recordDataEnd - record.recordDataStart);
+          break;
+        case SOURCE_PARSE_ERRORS:
+          rows.putValue(errors == null ? null : errors.toString());
+          break;
+        default:
+          rows.putNull();
+      }
+    }
+    rows.endRow();
+    return errors == null ? 0 : errors.size();
+  }
+
+  /** Whether {@link #flattenInto} reads this record from its bytes alone (for tests). */
+  boolean readsFromBytes(byte[] json, int offset, int length) {
+    return onePass
+        && RecordBytes.read(json, offset, length, types.length, fieldNames, variableNames) != null;
+  }
+
+  private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Writes column {@code c}'s value of a record read by {@link RecordBytes}; returns null, or the
+   * raw text of a value that does not parse (its column is then null).
+   */
+  private @Nullable String put(
+      byte[] b, RecordBytes record, int c, ValueParser.Parsed parsed, RowBatch.Builder rows) {
+    int start = record.starts[c];
+    if (start == 0) {
+      rows.putValue(fallback(c));
+      return null;
+    }
+    int end = record.ends[c];
+    ColumnType type = types[c];
+    switch (b[start]) {
+      case '"':
+        if (end < 0) {
+          return putNode(b, start, -end, c, rows); // escapes: Jackson decodes them
+        }
+        int from = start + 1;
+        int to = end - 1;
+        if (from == to) {
+          rows.putValue(fallback(c));
+          return null;
+        }
+        if (type == ColumnType.STRING) {
+          rows.putString(b, from, to - from);
+          return null;
+        }
+        switch (ValueParser.parse(b, from, to, type, parsed)) {
+          case ValueParser.BLANK:
+            rows.putValue(fallback(c));
+            return null;
+          case ValueParser.FAILED:
+            rows.putNull();
+            return new String(b, from, to - from, StandardCharsets.UTF_8);
+          default:
+            putParsed(type, parsed, rows);
+            return null;
+        }
+      case 't':
+      case 'f':
+        boolean value = b[start] == 't';
+        if (type == ColumnType.BOOLEAN) {
+          rows.putBoolean(value);
+        } else if (type == ColumnType.STRING) {
+          byte[] text = value ? TRUE : FALSE;
+          rows.putString(text, 0, text.length);
+        } else {
+          rows.putNull();
+          return value ? "true" : "false";
+        }
+        return null;
+      case 'n':
+        rows.putValue(fallback(c));
+        return null;
+      case '{':
+      case '[':
+        return putNode(b, start, end, c, rows);
+      default:
+        long v = RecordBytes.plainInteger(b, start, end);
+        if (v == RecordBytes.NOT_PLAIN) {
+          return putNode(b, start, end, c, rows); // decimals and big integers: Jackson's
+        }
+        switch (type) {
+          case LONG:
+            rows.putLong(v);
+            return null;
+          case DOUBLE:
+            rows.putDouble((double) v);
+            return null;
+          case STRING:
+            rows.putString(b, start, end - start);
+            return null;
+          case BOOLEAN:
+            if (v == 0 || v == 1) {
+              rows.putBoolean(v == 1);
+              return null;
+            }
+            rows.putNull();
+            return Long.toString(v);
+          default:
+            rows.putNull();
+            return Long.toString(v);
+        }
+    }
+  }
+
+  private static void putParsed(ColumnType type, ValueParser.Parsed parsed, RowBatch.Builder rows) {
+    switch (type) {
+      case LONG:
+        rows.putLong(parsed.bits);
+        return;
+      case DOUBLE:
+        rows.putDouble(Double.longBitsToDouble(parsed.bits));
+        return;
+      case BOOLEAN:
+        rows.putBoolean(parsed.bits != 0);
+        return;
+      case DATE:
+        rows.putDate(parsed.bits);
+        return;
+      case TIMESTAMP:
+        rows.putTimestamp(parsed.bits, parsed.nanos);
+        return;
+      default:
+        throw new IllegalStateException("Unhandled column type " + type);
+    }
+  }
+
+  /**
+   * Writes column {@code c}'s value from the node Jackson reads for the token {@code b[start,
+   * end)}, typed as {@link #row} types nodes; returns null or the raw text of a value that does not
+   * parse.
+   */
+  private @Nullable String putNode(byte[] b, int start, int end, int c, RowBatch.Builder rows) {
+    JsonNode node;
+    try (JsonParser p = RecordJson.parser(b, start, end - start)) {
+      node = RecordJson.scalar(p, p.nextToken());
+    } catch (IOException e) {
+      // RecordBytes checked the token, so Jackson reads it.
+      throw new IllegalStateException("Jackson could not read a checked JSON value", e);
+    }
+    Object value = ValueParser.parse(node, types[c]);
+    if (value == ValueParser.UNPARSEABLE) {
+      rows.putNull();
+      return ValueParser.rawText(node);
+    }
+    rows.putValue(value == null ? fallback(c) : value);
+    return null;
   }
 
   /** The members of the recordData object whose START_OBJECT is the current token. */

@@ -1,10 +1,12 @@
 package org.imednet.export.flatten;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.Month;
 import java.time.Year;
+import java.time.ZoneOffset;
 import javax.annotation.Nullable;
 import org.imednet.export.rows.ColumnType;
 
@@ -27,8 +29,8 @@ import org.imednet.export.rows.ColumnType;
  *       optional exponent ({@code "-1.5e3"}, {@code ".5"}, {@code "5."}); JSON numbers. No hex, no
  *       {@code NaN}/{@code Infinity}, no {@code d}/{@code f} suffix, no decimal comma; a value that
  *       overflows to infinity does not parse.
- *   <li>BOOLEAN: {@code true/false, yes/no, y/n, 1/0} in any case; JSON booleans; the JSON integers
- *       1 and 0.
+ *   <li>BOOLEAN: {@code true/false, yes/no, y/n, 1/0} in any ASCII case (ASCII letters only: {@code
+ *       "yeſ"} does not parse); JSON booleans; the JSON integers 1 and 0.
  *   <li>DATE: exactly {@code YYYY-MM-DD} with a valid calendar date. Partial dates ({@code
  *       "2025-05"}, {@code "UNK-05-2025"}) and date-times do not parse.
  *   <li>TIMESTAMP: {@code YYYY-MM-DD}, a space or {@code T}, {@code HH:MM}, optionally {@code :SS}
@@ -115,31 +117,92 @@ public final class ValueParser {
     if (type == ColumnType.STRING) {
       return s;
     }
-    int start = 0;
-    int end = s.length();
-    while (start < end && s.charAt(start) <= ' ') {
+    // Every type's grammar is ASCII: a character beyond Latin-1 (which becomes '?') or within it
+    // but beyond ASCII (a byte >= 0x80) fails wherever it stands, as the character itself would.
+    byte[] text = s.getBytes(StandardCharsets.ISO_8859_1);
+    Parsed value = new Parsed();
+    switch (parse(text, 0, text.length, type, value)) {
+      case BLANK:
+        return null;
+      case FAILED:
+        return UNPARSEABLE;
+      default:
+        return value.toObject(type);
+    }
+  }
+
+  /** {@link #parse(byte[], int, int, ColumnType, Parsed)}: the text is blank (a null value). */
+  static final int BLANK = 0;
+
+  /** {@link #parse(byte[], int, int, ColumnType, Parsed)}: the value is in the {@link Parsed}. */
+  static final int PARSED = 1;
+
+  /** {@link #parse(byte[], int, int, ColumnType, Parsed)}: the text does not parse. */
+  static final int FAILED = 2;
+
+  /**
+   * A parsed value, unboxed: LONG the value, DOUBLE its bits, BOOLEAN 1 or 0, DATE days since
+   * 1970-01-01, TIMESTAMP seconds since 1970-01-01T00:00 UTC and {@link #nanos}.
+   */
+  static final class Parsed {
+    long bits;
+    int nanos;
+
+    Object toObject(ColumnType type) {
+      switch (type) {
+        case LONG:
+          return bits;
+        case DOUBLE:
+          return Double.longBitsToDouble(bits);
+        case BOOLEAN:
+          return bits != 0;
+        case DATE:
+          return LocalDate.ofEpochDay(bits);
+        case TIMESTAMP:
+          return LocalDateTime.ofEpochSecond(bits, nanos, ZoneOffset.UTC);
+        default:
+          throw new IllegalStateException("Unhandled column type " + type);
+      }
+    }
+  }
+
+  /**
+   * Parses the text {@code b[start, end)} (not empty) as {@code type} (not STRING) by the rules of
+   * the class comment, one byte per character: {@link #BLANK}, {@link #FAILED}, or {@link #PARSED}
+   * with the value in {@code out}. A byte of UTF-8 beyond ASCII fails wherever it stands, as its
+   * character would. Nothing is allocated.
+   */
+  static int parse(byte[] b, int start, int end, ColumnType type, Parsed out) {
+    while (start < end && (b[start] & 0xFF) <= ' ') {
       start++;
     }
-    while (end > start && s.charAt(end - 1) <= ' ') {
+    while (end > start && (b[end - 1] & 0xFF) <= ' ') {
       end--;
     }
     if (start == end) {
-      return null;
+      return BLANK;
     }
+    boolean parsed;
     switch (type) {
       case LONG:
-        return parseLong(s, start, end);
+        parsed = parseLong(b, start, end, out);
+        break;
       case DOUBLE:
-        return parseDouble(s, start, end);
+        parsed = parseDouble(b, start, end, out);
+        break;
       case BOOLEAN:
-        return parseBoolean(s, start, end);
+        parsed = parseBoolean(b, start, end, out);
+        break;
       case DATE:
-        return parseDate(s, start, end);
+        parsed = parseDate(b, start, end, out);
+        break;
       case TIMESTAMP:
-        return parseTimestamp(s, start, end);
+        parsed = parseTimestamp(b, start, end, out);
+        break;
       default:
         throw new IllegalStateException("Unhandled column type " + type);
     }
+    return parsed ? PARSED : FAILED;
   }
 
   /**
@@ -150,10 +213,10 @@ public final class ValueParser {
     return node.isTextual() ? node.textValue() : node.toString();
   }
 
-  private static Object parseLong(String s, int start, int end) {
+  private static boolean parseLong(byte[] b, int start, int end, Parsed out) {
     int i = start;
     boolean negative = false;
-    char c = s.charAt(i);
+    int c = b[i];
     if (c == '+' || c == '-') {
       negative = c == '-';
       i++;
@@ -162,166 +225,215 @@ public final class ValueParser {
     // Accumulate negatively so that Long.MIN_VALUE parses.
     long v = 0;
     for (; i < end; i++) {
-      c = s.charAt(i);
-      if (c < '0' || c > '9') {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) {
         break;
       }
-      int d = c - '0';
       if (v < LONG_MIN_DIV_10) {
-        return UNPARSEABLE;
+        return false;
       }
       v *= 10;
       if (v < Long.MIN_VALUE + d) {
-        return UNPARSEABLE;
+        return false;
       }
       v -= d;
     }
     if (i == digitsStart) {
-      return UNPARSEABLE;
+      return false;
     }
     if (i < end) {
-      if (s.charAt(i) != '.') {
-        return UNPARSEABLE;
+      if (b[i] != '.') {
+        return false;
       }
       for (i++; i < end; i++) {
-        if (s.charAt(i) != '0') {
-          return UNPARSEABLE;
+        if (b[i] != '0') {
+          return false;
         }
       }
     }
-    if (negative) {
-      return v;
+    if (!negative) {
+      if (v == Long.MIN_VALUE) {
+        return false;
+      }
+      v = -v;
     }
-    return v == Long.MIN_VALUE ? UNPARSEABLE : (Object) (-v);
+    out.bits = v;
+    return true;
   }
 
-  private static Object parseDouble(String s, int start, int end) {
+  /** Powers of ten that are exact doubles. */
+  private static final double[] EXACT_POWERS_OF_TEN = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+  };
+
+  /** Digits below 2^53 are an exact double. */
+  private static final long EXACT_DOUBLE_DIGITS = 1L << 53;
+
+  private static boolean parseDouble(byte[] b, int start, int end, Parsed out) {
     int i = start;
-    char c = s.charAt(i);
+    int c = b[i];
+    boolean negative = c == '-';
     if (c == '+' || c == '-') {
       i++;
     }
     int digits = 0;
-    while (i < end && isDigit(s.charAt(i))) {
+    int fractionDigits = 0;
+    // The digits as a number while it is exact (at most 15 digits: below 2^53).
+    long mantissa = 0;
+    while (i < end && isDigit(b[i])) {
+      mantissa = mantissa * 10 + (b[i] - '0');
       i++;
       digits++;
     }
-    if (i < end && s.charAt(i) == '.') {
+    if (i < end && b[i] == '.') {
       i++;
-      while (i < end && isDigit(s.charAt(i))) {
+      while (i < end && isDigit(b[i])) {
+        mantissa = mantissa * 10 + (b[i] - '0');
         i++;
         digits++;
+        fractionDigits++;
       }
     }
     if (digits == 0) {
-      return UNPARSEABLE;
+      return false;
     }
-    if (i < end && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+    boolean exponent = false;
+    if (i < end && (b[i] == 'e' || b[i] == 'E')) {
+      exponent = true;
       i++;
-      if (i < end && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+      if (i < end && (b[i] == '+' || b[i] == '-')) {
         i++;
       }
       int expDigits = 0;
-      while (i < end && isDigit(s.charAt(i))) {
+      while (i < end && isDigit(b[i])) {
         i++;
         expDigits++;
       }
       if (expDigits == 0) {
-        return UNPARSEABLE;
+        return false;
       }
     }
     if (i != end) {
-      return UNPARSEABLE;
+      return false;
     }
-    // The literal was validated above, so parseDouble cannot throw.
-    double d = Double.parseDouble(start == 0 && end == s.length() ? s : s.substring(start, end));
-    return Double.isFinite(d) ? (Object) d : UNPARSEABLE;
+    double d;
+    if (!exponent && digits <= 15 && mantissa < EXACT_DOUBLE_DIGITS) {
+      // Both operands are exact and IEEE division rounds correctly: the double nearest to the
+      // decimal, which is what Double.parseDouble returns (Clinger's fast path).
+      d = mantissa / EXACT_POWERS_OF_TEN[fractionDigits];
+      d = negative ? -d : d;
+    } else {
+      // The literal was validated above, so parseDouble cannot throw.
+      d = Double.parseDouble(new String(b, start, end - start, StandardCharsets.ISO_8859_1));
+    }
+    if (!Double.isFinite(d)) {
+      return false;
+    }
+    out.bits = Double.doubleToRawLongBits(d);
+    return true;
   }
 
-  private static Object parseBoolean(String s, int start, int end) {
-    int len = end - start;
-    switch (len) {
+  private static boolean parseBoolean(byte[] b, int start, int end, Parsed out) {
+    int value;
+    switch (end - start) {
       case 1:
-        char c = s.charAt(start);
-        if (c == '1' || c == 'y' || c == 'Y') {
-          return Boolean.TRUE;
-        }
-        if (c == '0' || c == 'n' || c == 'N') {
-          return Boolean.FALSE;
-        }
-        return UNPARSEABLE;
+        int c = b[start];
+        value = c == '1' || c == 'y' || c == 'Y' ? 1 : c == '0' || c == 'n' || c == 'N' ? 0 : -1;
+        break;
       case 2:
-        return s.regionMatches(true, start, "no", 0, 2) ? Boolean.FALSE : UNPARSEABLE;
+        value = matches(b, start, "no") ? 0 : -1;
+        break;
       case 3:
-        return s.regionMatches(true, start, "yes", 0, 3) ? Boolean.TRUE : UNPARSEABLE;
+        value = matches(b, start, "yes") ? 1 : -1;
+        break;
       case 4:
-        return s.regionMatches(true, start, "true", 0, 4) ? Boolean.TRUE : UNPARSEABLE;
+        value = matches(b, start, "true") ? 1 : -1;
+        break;
       case 5:
-        return s.regionMatches(true, start, "false", 0, 5) ? Boolean.FALSE : UNPARSEABLE;
+        value = matches(b, start, "false") ? 0 : -1;
+        break;
       default:
-        return UNPARSEABLE;
+        value = -1;
     }
+    out.bits = value;
+    return value >= 0;
   }
 
-  private static Object parseDate(String s, int start, int end) {
+  /** Whether the bytes at {@code start} are the lower-case ASCII {@code word}, in any case. */
+  private static boolean matches(byte[] b, int start, String word) {
+    for (int k = 0; k < word.length(); k++) {
+      int c = b[start + k];
+      if (c >= 'A' && c <= 'Z') {
+        c += 'a' - 'A';
+      }
+      if (c != word.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean parseDate(byte[] b, int start, int end, Parsed out) {
     if (end - start != 10) {
-      return UNPARSEABLE;
+      return false;
     }
-    long epochDayOrFail = dateParts(s, start);
-    if (epochDayOrFail < 0) {
-      return UNPARSEABLE;
+    long epochDay = epochDay(b, start, end);
+    if (epochDay == NO_DATE) {
+      return false;
     }
-    return LocalDate.of(year(epochDayOrFail), month(epochDayOrFail), day(epochDayOrFail));
+    out.bits = epochDay;
+    return true;
   }
 
-  private static Object parseTimestamp(String s, int start, int end) {
+  private static boolean parseTimestamp(byte[] b, int start, int end, Parsed out) {
     // YYYY-MM-DD?HH:MM is the shortest form.
     if (end - start < 16) {
-      return UNPARSEABLE;
+      return false;
     }
-    long date = dateParts(s, start);
-    if (date < 0) {
-      return UNPARSEABLE;
+    long epochDay = epochDay(b, start, end);
+    if (epochDay == NO_DATE) {
+      return false;
     }
     int i = start + 10;
-    char sep = s.charAt(i);
+    int sep = b[i];
     if (sep != ' ' && sep != 'T' && sep != 't') {
-      return UNPARSEABLE;
+      return false;
     }
     i++;
-    int hour = twoDigits(s, i);
-    if (hour < 0 || hour > 23 || s.charAt(i + 2) != ':') {
-      return UNPARSEABLE;
+    int hour = twoDigits(b, i, end);
+    if (hour < 0 || hour > 23 || b[i + 2] != ':') {
+      return false;
     }
-    int minute = twoDigits(s, i + 3);
+    int minute = twoDigits(b, i + 3, end);
     if (minute < 0 || minute > 59) {
-      return UNPARSEABLE;
+      return false;
     }
     i += 5;
     int second = 0;
     int nanos = 0;
-    if (i < end && s.charAt(i) == ':') {
+    if (i < end && b[i] == ':') {
       if (i + 3 > end) {
-        return UNPARSEABLE;
+        return false;
       }
-      second = twoDigits(s, i + 1);
+      second = twoDigits(b, i + 1, end);
       if (second < 0 || second > 59) {
-        return UNPARSEABLE;
+        return false;
       }
       i += 3;
-      if (i < end && s.charAt(i) == '.') {
+      if (i < end && b[i] == '.') {
         i++;
         int fractionDigits = 0;
-        while (i < end && isDigit(s.charAt(i))) {
+        while (i < end && isDigit(b[i])) {
           if (fractionDigits == 9) {
-            return UNPARSEABLE;
+            return false;
           }
-          nanos = nanos * 10 + (s.charAt(i) - '0');
+          nanos = nanos * 10 + (b[i] - '0');
           fractionDigits++;
           i++;
         }
         if (fractionDigits == 0) {
-          return UNPARSEABLE;
+          return false;
         }
         for (int k = fractionDigits; k < 9; k++) {
           nanos *= 10;
@@ -330,88 +442,93 @@ public final class ValueParser {
     }
     int offsetSeconds = 0;
     if (i < end) {
-      char z = s.charAt(i);
+      int z = b[i];
       if ((z == 'Z' || z == 'z') && i + 1 == end) {
         i++;
       } else if (z == '+' || z == '-') {
-        int offsetHours = twoDigits(s, i + 1);
+        int offsetHours = twoDigits(b, i + 1, end);
         int offsetMinutes = 0;
         int next = i + 3;
         if (next < end) {
-          if (s.charAt(next) == ':') {
+          if (b[next] == ':') {
             next++;
           }
-          offsetMinutes = twoDigits(s, next);
+          offsetMinutes = twoDigits(b, next, end);
           next += 2;
         }
         if (offsetHours < 0 || offsetHours > 18 || offsetMinutes < 0 || offsetMinutes > 59) {
-          return UNPARSEABLE;
+          return false;
         }
         if (next != end) {
-          return UNPARSEABLE;
+          return false;
         }
         offsetSeconds = (offsetHours * 3600 + offsetMinutes * 60) * (z == '-' ? -1 : 1);
         i = end;
       } else {
-        return UNPARSEABLE;
+        return false;
       }
     }
     if (i != end) {
-      return UNPARSEABLE;
+      return false;
     }
-    LocalDateTime t =
-        LocalDateTime.of(year(date), month(date), day(date), hour, minute, second, nanos);
-    return offsetSeconds == 0 ? t : t.minusSeconds(offsetSeconds);
+    // The UTC wall clock: the offset subtracted.
+    out.bits = epochDay * 86_400L + hour * 3600 + minute * 60 + second - offsetSeconds;
+    out.nanos = nanos;
+    return true;
   }
 
-  /**
-   * Validates {@code YYYY-MM-DD} at {@code start} and packs it as {@code year*10000 + month*100 +
-   * day}, or returns -1.
-   */
-  private static long dateParts(String s, int start) {
-    if (start + 10 > s.length() || s.charAt(start + 4) != '-' || s.charAt(start + 7) != '-') {
-      return -1;
+  /** What {@link #epochDay} returns for text that is no date. */
+  private static final long NO_DATE = Long.MIN_VALUE;
+
+  /** The day of a valid {@code YYYY-MM-DD} at {@code start} as days since 1970-01-01. */
+  private static long epochDay(byte[] b, int start, int end) {
+    if (start + 10 > end || b[start + 4] != '-' || b[start + 7] != '-') {
+      return NO_DATE;
     }
-    int hi = twoDigits(s, start);
-    int lo = twoDigits(s, start + 2);
-    int month = twoDigits(s, start + 5);
-    int day = twoDigits(s, start + 8);
+    int hi = twoDigits(b, start, end);
+    int lo = twoDigits(b, start + 2, end);
+    int month = twoDigits(b, start + 5, end);
+    int day = twoDigits(b, start + 8, end);
     if (hi < 0 || lo < 0 || month < 1 || month > 12 || day < 1) {
-      return -1;
+      return NO_DATE;
     }
     int year = hi * 100 + lo;
     if (day > Month.of(month).length(Year.isLeap(year))) {
+      return NO_DATE;
+    }
+    return epochDay(year, month, day);
+  }
+
+  /** Days from 0000-01-01 to 1970-01-01 in the proleptic Gregorian calendar. */
+  private static final long DAYS_0000_TO_1970 = 719_528L;
+
+  /**
+   * Days since 1970-01-01 of a valid date of a year from 0 to 9999, by the arithmetic of {@link
+   * LocalDate#toEpochDay} without making a LocalDate.
+   */
+  private static long epochDay(int year, int month, int day) {
+    long days = 365L * year + (year + 3) / 4 - (year + 99) / 100 + (year + 399) / 400;
+    days += (367 * month - 362) / 12 + day - 1;
+    if (month > 2) {
+      days -= Year.isLeap(year) ? 1 : 2;
+    }
+    return days - DAYS_0000_TO_1970;
+  }
+
+  /** The two-digit number at {@code i} (before {@code end}), or -1. */
+  private static int twoDigits(byte[] b, int i, int end) {
+    if (i + 2 > end) {
       return -1;
     }
-    return year * 10000L + month * 100L + day;
-  }
-
-  private static int year(long packed) {
-    return (int) (packed / 10000);
-  }
-
-  private static int month(long packed) {
-    return (int) (packed / 100 % 100);
-  }
-
-  private static int day(long packed) {
-    return (int) (packed % 100);
-  }
-
-  /** The two-digit number at {@code i}, or -1. */
-  private static int twoDigits(String s, int i) {
-    if (i + 2 > s.length()) {
+    int x = b[i];
+    int y = b[i + 1];
+    if (!isDigit(x) || !isDigit(y)) {
       return -1;
     }
-    char a = s.charAt(i);
-    char b = s.charAt(i + 1);
-    if (!isDigit(a) || !isDigit(b)) {
-      return -1;
-    }
-    return (a - '0') * 10 + (b - '0');
+    return (x - '0') * 10 + (y - '0');
   }
 
-  private static boolean isDigit(char c) {
+  private static boolean isDigit(int c) {
     return c >= '0' && c <= '9';
   }
 }

@@ -81,10 +81,84 @@ public final class RowBatch {
       return this;
     }
 
+    /**
+     * Starts a row whose values are then written one by one in column order, each with the call for
+     * its column's type (or {@link #putNull}), and which {@link #endRow} adds: for writers that
+     * have the values unboxed, such as the flattener reading the API's bytes.
+     *
+     * <pre>{@code
+     * b.startRow().putLong(880123).putString(utf8, offset, length).putNull().endRow();
+     * }</pre>
+     *
+     * A value of the wrong type abandons the row (IllegalArgumentException), as does ending it
+     * early (IllegalStateException); the rows added before stay.
+     *
+     * @throws IllegalStateException if a row was started and not ended
+     */
+    public Builder startRow() {
+      encoder.startRow();
+      return this;
+    }
+
+    public Builder putNull() {
+      encoder.putNull();
+      return this;
+    }
+
+    /** A value of the column's type as {@link #add} takes it, or null. */
+    public Builder putValue(@Nullable Object value) {
+      encoder.putValue(value);
+      return this;
+    }
+
+    /** A STRING value as its UTF-8 bytes, which are copied. */
+    public Builder putString(byte[] utf8, int offset, int length) {
+      encoder.putString(utf8, offset, length);
+      return this;
+    }
+
+    public Builder putLong(long value) {
+      encoder.putLong(value);
+      return this;
+    }
+
+    public Builder putDouble(double value) {
+      encoder.putDouble(value);
+      return this;
+    }
+
+    public Builder putBoolean(boolean value) {
+      encoder.putBoolean(value);
+      return this;
+    }
+
+    /** A DATE value as days since 1970-01-01. */
+    public Builder putDate(long epochDay) {
+      encoder.putDate(epochDay);
+      return this;
+    }
+
+    /** A TIMESTAMP value as seconds since 1970-01-01T00:00 (UTC) and nanoseconds. */
+    public Builder putTimestamp(long epochSecond, int nanos) {
+      encoder.putTimestamp(epochSecond, nanos);
+      return this;
+    }
+
+    /** Adds the row started by {@link #startRow}, which must have a value for every column. */
+    public Builder endRow() {
+      encoder.endRow();
+      return this;
+    }
+
     public int size() {
       return encoder.count();
     }
 
+    /**
+     * The batch of the rows added.
+     *
+     * @throws IllegalStateException if a row was started and not ended
+     */
     public RowBatch build() {
       return new RowBatch(schema, encoder.count(), null, encoder.toBytes());
     }

@@ -119,6 +119,7 @@ public final class RowBatchCoder extends AtomicCoder<RowBatch> {
     }
 
     void add(Object[] row) {
+      checkNoRowStarted();
       int start = out.len;
       int at = out.reserve(bitmap);
       for (int i = 0; i < types.length; i++) {
@@ -150,7 +151,128 @@ public final class RowBatchCoder extends AtomicCoder<RowBatch> {
     }
 
     byte[] toBytes() {
+      checkNoRowStarted();
       return out.buf.length == out.len ? out.buf : Arrays.copyOf(out.buf, out.len);
+    }
+
+    // A row written value by value (RowBatch.Builder#startRow): the column the next value is for
+    // (-1: no row started), where the row starts, and where its null bitmap is.
+    private int column = -1;
+    private int rowStart;
+    private int nullsAt;
+
+    private void checkNoRowStarted() {
+      if (column >= 0) {
+        throw new IllegalStateException("A row was started and not ended");
+      }
+    }
+
+    void startRow() {
+      checkNoRowStarted();
+      rowStart = out.len;
+      nullsAt = out.reserve(bitmap);
+      column = 0;
+    }
+
+    /** Moves on to the next column, which must have the type of the value about to be written. */
+    private void next(ColumnType type) {
+      if (column < 0 || column >= types.length) {
+        throw new IllegalStateException(
+            column < 0 ? "No row started" : "The row already has all its values");
+      }
+      if (types[column] != type) {
+        String message =
+            "column '"
+                + columns.get(column).name()
+                + "' of type "
+                + types[column]
+                + " given a "
+                + type;
+        abandonRow();
+        throw new IllegalArgumentException(message);
+      }
+      column++;
+    }
+
+    private void abandonRow() {
+      Arrays.fill(out.buf, rowStart, out.len, (byte) 0);
+      out.len = rowStart;
+      column = -1;
+    }
+
+    void putNull() {
+      if (column < 0 || column >= types.length) {
+        throw new IllegalStateException(
+            column < 0 ? "No row started" : "The row already has all its values");
+      }
+      out.buf[nullsAt + (column >> 3)] |= (byte) (1 << (column & 7));
+      column++;
+    }
+
+    void putValue(@Nullable Object value) {
+      if (value == null) {
+        putNull();
+        return;
+      }
+      ColumnType type = column >= 0 && column < types.length ? types[column] : null;
+      int at = out.len;
+      next(type);
+      try {
+        writeValue(type, value, out);
+      } catch (ClassCastException e) {
+        String name = columns.get(column - 1).name();
+        out.len = at;
+        abandonRow();
+        throw new IllegalArgumentException(
+            "column '" + name + "' of type " + type + " holds a " + value.getClass().getName(), e);
+      }
+    }
+
+    void putString(byte[] utf8, int offset, int length) {
+      next(ColumnType.STRING);
+      out.putInt(length);
+      out.ensure(length);
+      System.arraycopy(utf8, offset, out.buf, out.len, length);
+      out.len += length;
+    }
+
+    void putLong(long value) {
+      next(ColumnType.LONG);
+      out.putLong(value);
+    }
+
+    void putDouble(double value) {
+      next(ColumnType.DOUBLE);
+      out.putLong(Double.doubleToLongBits(value));
+    }
+
+    void putBoolean(boolean value) {
+      next(ColumnType.BOOLEAN);
+      out.putByte(value ? 1 : 0);
+    }
+
+    void putDate(long epochDay) {
+      next(ColumnType.DATE);
+      out.putLong(epochDay);
+    }
+
+    void putTimestamp(long epochSecond, int nanos) {
+      next(ColumnType.TIMESTAMP);
+      out.putLong(epochSecond);
+      out.putInt(nanos);
+    }
+
+    void endRow() {
+      if (column != types.length) {
+        int missing = column < 0 ? -1 : types.length - column;
+        if (column >= 0) {
+          abandonRow();
+        }
+        throw new IllegalStateException(
+            missing < 0 ? "No row started" : "The row ended " + missing + " values short");
+      }
+      column = -1;
+      count++;
     }
   }
 

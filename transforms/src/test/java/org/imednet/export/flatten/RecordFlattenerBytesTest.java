@@ -14,11 +14,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.imednet.export.model.FormContext;
 import org.imednet.export.model.FormInfo;
 import org.imednet.export.model.JsonItems;
 import org.imednet.export.model.RecordJson;
 import org.imednet.export.model.VariableInfo;
+import org.imednet.export.rows.RowBatch;
 import org.imednet.export.testdata.SampleStudies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -142,6 +144,197 @@ class RecordFlattenerBytesTest {
     assertEquals(2 * 391, compared);
   }
 
+  /** Tokens for any value: strings of every type's text, dirty ones, and JSON scalars. */
+  private static final String[] VALUES = {
+    "\"\"",
+    "\" \"",
+    "\"  12 \"",
+    "\"12\"",
+    "\"-12\"",
+    "\"+12\"",
+    "\"12.0\"",
+    "\"12.50\"",
+    "\"1e3\"",
+    "\"1E-2\"",
+    "\".5\"",
+    "\"5.\"",
+    "\"-0\"",
+    "\"0\"",
+    "\"-0.0\"",
+    "\"9223372036854775807\"",
+    "\"9223372036854775808\"",
+    "\"-9223372036854775808\"",
+    "\"12,5\"",
+    "\"abc\"",
+    "\"Yes\"",
+    "\"no\"",
+    "\"Y\"",
+    "\"n\"",
+    "\"TRUE\"",
+    "\"False\"",
+    "\"1\"",
+    "\"2\"",
+    "\"2025-05-20\"",
+    "\"2025-02-29\"",
+    "\"2024-02-29\"",
+    "\"2025-13-01\"",
+    "\"2025-05\"",
+    "\"UNK-05-2025\"",
+    "\"2025-05-20 14:03\"",
+    "\"2025-05-20T14:03:11\"",
+    "\"2025-05-20 14:03:11.123456789\"",
+    "\"2025-05-20 14:03:11.1234567890\"",
+    "\"2025-05-20 14:03:11Z\"",
+    "\"2025-05-20 14:03:11+02:00\"",
+    "\"2025-05-20 14:03:11-0530\"",
+    "\"2025-05-20 14:03:11+02\"",
+    "\"2025-05-20 24:00\"",
+    "\"2025-05-20 14:03:\"",
+    "\"0000-01-01\"",
+    "\"9999-12-31 23:59:59-18:00\"",
+    "\"0000-01-01 00:00+01\"",
+    "\"café\"",
+    "\"✓ 𝄞\"",
+    "\"\\u00e9\"",
+    "\"a\\\"b\"",
+    "\"\\t12\\n\"",
+    "\"\\u0031\"",
+    "\"123456789012345.5\"",
+    "\"0.1\"",
+    "\"1234567890123456789\"",
+    "\"1.7976931348623157e309\"",
+    "\"4.9e-324\"",
+    "\"NaN\"",
+    "\"Infinity\"",
+    "\"0x1A\"",
+    "\"1d\"",
+    "\" 2025-05-20 \"",
+    "\"１２\"",
+    "\"yeſ\"",
+    "12",
+    "-12",
+    "0",
+    "-0",
+    "1",
+    "2",
+    "1.5",
+    "-1.5e3",
+    "1e3",
+    "12.0",
+    "0.1",
+    "123456789012345678",
+    "-123456789012345678",
+    "1234567890123456789",
+    "99999999999999999999",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "2147483648",
+    "1e400",
+    "true",
+    "false",
+    "null",
+    "[]",
+    "[1, \"a\"]",
+    "{}",
+    "{\"a\": null}"
+  };
+
+  private static final String[] FIELDS = {
+    "studyKey",
+    "intervalId",
+    "formId",
+    "formKey",
+    "siteId",
+    "recordOid",
+    "recordType",
+    "recordStatus",
+    "deleted",
+    "dateCreated",
+    "dateModified",
+    "subjectId",
+    "subjectOid",
+    "subjectKey",
+    "visitId",
+    "parentRecordId",
+    "keywords",
+    "unknownField"
+  };
+
+  private static final String[] VARIABLES = {
+    "VSDAT", "SYSBP", "DIABP", "TEMP", "FASTED", "VSTIM", "VSPOS", "SYMPT", "VSCOMM", "vscomm",
+    "OTHER"
+  };
+
+  /**
+   * Random records of every shape the byte path reads itself: any value in any column, keys in any
+   * order, some missing or repeated, whitespace between tokens. Most of them must be read without
+   * the other paths, and all of them as the tree reads them.
+   */
+  @Test
+  void randomRecords() throws Exception {
+    Random random = new Random(7);
+    int direct = 0;
+    int records = 4000;
+    for (int r = 0; r < records; r++) {
+      StringBuilder json = new StringBuilder("{");
+      List<String> members = new ArrayList<>();
+      for (String field : FIELDS) {
+        if (random.nextInt(8) != 0) {
+          members.add(member(field, random, false));
+        }
+      }
+      if (random.nextInt(20) != 0) {
+        members.add("\"recordId\":" + (random.nextInt(20) == 0 ? "\"12\"" : 880000 + r));
+      }
+      StringBuilder data = new StringBuilder("{");
+      for (String variable : VARIABLES) {
+        for (int k = random.nextInt(4) == 0 ? 0 : 1 + random.nextInt(20) / 19; k > 0; k--) {
+          if (data.length() > 1) {
+            data.append(space(random)).append(',').append(space(random));
+          }
+          data.append(member(variable, random, true));
+        }
+      }
+      members.add("\"recordData\":" + space(random) + data + space(random) + "}");
+      java.util.Collections.shuffle(members, random);
+      json.append(String.join("," + space(random), members)).append('}');
+      byte[] page = ("[" + json + "]").getBytes(StandardCharsets.UTF_8);
+      JsonItems items = RecordJson.scanArray(page);
+      if (VITALS.readsFromBytes(page, items.start(0), items.end(0) - items.start(0))) {
+        direct++;
+      }
+      assertSameAsTree(VITALS, items, 0);
+    }
+    // Records without recordId (1 in 20), with a text one (1 in 20 of the rest) or with an array
+    // or object in a metadata field take the other paths; every other record is read from its
+    // bytes.
+    int read = direct;
+    assertTrue(read > records * 70 / 100, () -> read + " records of " + records + " from bytes");
+  }
+
+  private static String member(String name, Random random, boolean containers) {
+    // The last four values are an array or object, which a metadata field rarely holds.
+    int values = containers || random.nextInt(50) == 0 ? VALUES.length : VALUES.length - 4;
+    return "\""
+        + name
+        + "\""
+        + space(random)
+        + ":"
+        + space(random)
+        + VALUES[random.nextInt(values)];
+  }
+
+  private static String space(Random random) {
+    switch (random.nextInt(6)) {
+      case 0:
+        return " ";
+      case 1:
+        return "\n  ";
+      default:
+        return "";
+    }
+  }
+
   private static void assertSameAsTree(RecordFlattener f, JsonItems items, int i) {
     byte[] body = items.body();
     int start = items.start(i);
@@ -158,6 +351,13 @@ class RecordFlattenerBytesTest {
     } catch (Exception e) {
       bytes = e.getClass().getSimpleName() + ": " + e.getMessage();
     }
+    RowBatch.Builder rows = RowBatch.builder(f.schema(), 1);
+    Object into;
+    try {
+      into = f.flattenInto(body, start, length, rows);
+    } catch (Exception e) {
+      into = e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
     String what = items.text(i);
     if (tree instanceof RecordFlattener.Row) {
       Object got = bytes;
@@ -166,8 +366,15 @@ class RecordFlattenerBytesTest {
       RecordFlattener.Row b = (RecordFlattener.Row) bytes;
       assertArrayEquals(t.values(), b.values(), what);
       assertEquals(t.unparseableValues(), b.unparseableValues(), what);
+      assertEquals(t.unparseableValues(), into, what);
+      RowBatch written = rows.build();
+      assertEquals(1, written.size(), what);
+      assertArrayEquals(t.values(), written.rows().get(0), what);
+      assertEquals(RowBatch.of(f.schema(), List.<Object[]>of(t.values())), written, what);
     } else {
       assertEquals(tree, bytes, what);
+      assertEquals(tree, into, what);
+      assertEquals(0, rows.size(), what);
     }
   }
 }

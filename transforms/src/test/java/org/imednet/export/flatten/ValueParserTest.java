@@ -160,6 +160,36 @@ class ValueParserTest {
     assertEquals(Boolean.FALSE, text(s, ColumnType.BOOLEAN));
   }
 
+  /**
+   * Short decimals are divided by a power of ten instead of going through Double.parseDouble; the
+   * result must be the same double, bit for bit, sign of zero included.
+   */
+  @Test
+  void decimalsAreTheDoublesJavaParses() {
+    java.util.Random random = new java.util.Random(11);
+    for (int n = 0; n < 200_000; n++) {
+      StringBuilder s = new StringBuilder();
+      int sign = random.nextInt(4);
+      s.append(sign == 0 ? "-" : sign == 1 ? "+" : "");
+      int whole = random.nextInt(10);
+      for (int k = 0; k < whole; k++) {
+        s.append((char) ('0' + random.nextInt(10)));
+      }
+      if (whole == 0 || random.nextBoolean()) {
+        s.append('.');
+        int fraction = (whole == 0 ? 1 : 0) + random.nextInt(10);
+        for (int k = 0; k < fraction; k++) {
+          s.append((char) ('0' + random.nextInt(10)));
+        }
+      }
+      String text = s.toString();
+      assertEquals(
+          Double.doubleToRawLongBits(Double.parseDouble(text)),
+          Double.doubleToRawLongBits((Double) ValueParser.parseText(text, ColumnType.DOUBLE)),
+          text);
+    }
+  }
+
   @Test
   void jsonBooleansAndIntegers() {
     assertEquals(Boolean.TRUE, parse("true", ColumnType.BOOLEAN));
@@ -170,7 +200,19 @@ class ValueParserTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"\"2\"", "\"t\"", "\"f\"", "\"on\"", "\"yess\"", "\"tru\"", "2", "1.0", "[true]"})
+      strings = {
+        "\"2\"",
+        "\"t\"",
+        "\"f\"",
+        "\"on\"",
+        "\"yess\"",
+        "\"tru\"",
+        "2",
+        "1.0",
+        "[true]",
+        "\"yeſ\"",
+        "\"ＹＥＳ\""
+      })
   void booleansThatDoNotParse(String json) {
     assertSame(UNPARSEABLE, parse(json, ColumnType.BOOLEAN));
   }

@@ -116,6 +116,72 @@ class RowBatchCoderTest {
         CoderUtils.encodeToByteArray(RowBatchCoder.of(), built));
   }
 
+  /** Row r written value by value, as the flattener writes rows from the API's bytes. */
+  private static void putRow(RowBatch.Builder b, long r) {
+    byte[] note = ("xx héllo ✓ 𝄞 " + r).getBytes(StandardCharsets.UTF_8);
+    b.startRow()
+        .putValue("S 1")
+        .putLong(r)
+        .putBoolean(r % 2 == 0)
+        .putTimestamp(
+            LocalDateTime.of(2024, 2, 29, 23, 59, 58).toEpochSecond(ZoneOffset.UTC), 123_456_789)
+        .putDouble(r * 0.5)
+        .putDate(LocalDate.of(1899, 12, 31).toEpochDay())
+        .putString(note, 3, note.length - 3)
+        .putNull()
+        .putValue(r % 3 == 0 ? null : "{\"WEIGHT\":\"abc\"}")
+        .endRow();
+  }
+
+  @Test
+  void rowsWrittenValueByValueEncodeAsRowsAdded() throws Exception {
+    RowBatch.Builder b = RowBatch.builder(SCHEMA, 1);
+    putRow(b, 0);
+    b.add(row(1));
+    putRow(b, 2);
+    RowBatch built = b.build();
+    assertEquals(batch(3), built);
+    assertArrayEquals(
+        CoderUtils.encodeToByteArray(RowBatchCoder.of(), batch(3)),
+        CoderUtils.encodeToByteArray(RowBatchCoder.of(), built));
+  }
+
+  @Test
+  void aRowWrittenWronglyIsAbandonedAndTheBatchStaysWhole() throws Exception {
+    RowBatch.Builder b = RowBatch.builder(SCHEMA, 2);
+    putRow(b, 0);
+    // A value of another type: the row is dropped, the rows before it stay.
+    b.startRow().putValue("S 1");
+    IllegalArgumentException wrongType =
+        assertThrows(IllegalArgumentException.class, () -> b.putDouble(1.5));
+    assertEquals("column 'record_id' of type LONG given a DOUBLE", wrongType.getMessage());
+    b.startRow().putValue("S 1");
+    IllegalArgumentException wrongClass =
+        assertThrows(IllegalArgumentException.class, () -> b.putValue(7));
+    assertEquals(
+        "column 'record_id' of type LONG holds a java.lang.Integer", wrongClass.getMessage());
+    // Too few values, too many, none started, one left open.
+    b.startRow().putValue("S 1").putLong(1);
+    assertEquals(
+        "The row ended 7 values short",
+        assertThrows(IllegalStateException.class, b::endRow).getMessage());
+    assertThrows(IllegalStateException.class, b::endRow);
+    assertThrows(IllegalStateException.class, b::putNull);
+    putRow(b, 1);
+    b.startRow();
+    assertThrows(IllegalStateException.class, () -> b.add(row(2)));
+    assertThrows(IllegalStateException.class, b::build);
+    for (int c = 0; c < SCHEMA.size(); c++) {
+      b.putNull();
+    }
+    assertThrows(IllegalStateException.class, b::putNull);
+    b.endRow();
+    RowBatch built = b.build();
+    List<Object[]> expected = new ArrayList<>(batch(2).rows());
+    expected.add(new Object[SCHEMA.size()]);
+    assertEquals(RowBatch.of(SCHEMA, expected), built);
+  }
+
   @Test
   void aValueOfTheWrongClassNamesItsColumn() {
     Object[] r = row(1);

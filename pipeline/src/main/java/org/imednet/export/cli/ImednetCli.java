@@ -30,21 +30,19 @@ public final class ImednetCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    useAThreadPoolForAsyncTasks();
+    keepApiConnectionsAlive();
     System.exit(execute(args));
   }
 
   /**
-   * With fewer than three cores the JDK's common pool has a parallelism of one, and {@code
-   * CompletableFuture} then starts a new thread for every asynchronous task, among them one per
-   * HTTP response of the API client ({@code HttpClient.sendAsync} completes on it): 2,650 threads
-   * started and stopped for a 1 M-record export on 2 cores. Two pool threads instead; a value the
-   * user set is kept. Must run before anything touches the common pool.
+   * The API client's connections ({@code HttpURLConnection}) are kept alive for reuse, but by
+   * default at most 5 idle ones per host: with {@code --max-concurrent-requests} above 5, every
+   * request beyond would open (and, against the real API, TLS-handshake) a new connection. A value
+   * the user set is kept. Must run before the first request.
    */
-  private static void useAThreadPoolForAsyncTasks() {
-    String property = "java.util.concurrent.ForkJoinPool.common.parallelism";
-    if (System.getProperty(property) == null && Runtime.getRuntime().availableProcessors() < 3) {
-      System.setProperty(property, "2");
+  private static void keepApiConnectionsAlive() {
+    if (System.getProperty("http.maxConnections") == null) {
+      System.setProperty("http.maxConnections", "1000");
     }
   }
 

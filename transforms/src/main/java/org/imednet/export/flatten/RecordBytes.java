@@ -10,34 +10,53 @@ import javax.annotation.Nullable;
 import org.imednet.export.model.JsonCursor;
 
 /**
- * One record read straight from the API's bytes for {@link RecordFlattener#flattenInto}: where the
- * value of each of the table's columns lies, where {@code recordData} lies, and the {@code
- * recordId}. It checks every byte of the record against the JSON grammar ({@link JsonCursor}) and
- * gives up on anything the flattener's other paths should decide: a key with an escape, a metadata
- * field holding an object or array, no single {@code recordData} object, a {@code recordId} that is
- * not a plain integer, invalid JSON.
+ * One API item read straight from its bytes: where the value of each column lies (a JSON token, for
+ * {@link JsonValueWriter}). It checks every byte of the item against the JSON grammar ({@link
+ * JsonCursor}) and gives up (null) on anything its caller's tree path should decide.
+ *
+ * <ul>
+ *   <li>{@link #read}: a record for {@link RecordFlattener#flattenInto}, with where {@code
+ *       recordData} lies. Gives up on a key with an escape, a metadata field holding an object or
+ *       array, no single {@code recordData} object, a {@code recordId} that is not a plain integer,
+ *       invalid JSON.
+ *   <li>{@link #readFlat}: an object of known fields (a metadata item). Gives up on a key with an
+ *       escape, a key that is not one of the fields, invalid JSON.
+ * </ul>
  *
  * <p>Duplicate keys: the last one counts, as in Jackson's trees.
  */
-final class RecordBytes extends JsonCursor {
+public final class RecordBytes extends JsonCursor {
   private static final byte[] RECORD_DATA = ascii("recordData");
   private static final byte[] RECORD_ID = ascii("recordId");
 
-  /**
-   * Each column's value: the range of its JSON token, {@code starts[c]} to {@code ends[c]}, and
-   * {@code ends[c]} negated for a string with an escape. A start of 0 is no value: a record starts
-   * with its {@code {}, so no value of it starts at 0.
-   */
-  final int[] starts;
+  // Each column's value: the range of its JSON token, starts[c] to ends[c], and ends[c] negated
+  // for a string with an escape. A start of 0 is no value: an item starts with its {, so no value
+  // of it starts at 0.
+  private final int[] starts;
+  private final int[] ends;
 
-  final int[] ends;
+  // The range of the recordData object, braces included.
+  private int recordDataStart;
+  private int recordDataEnd;
 
-  /** The range of the {@code recordData} object, braces included. */
-  int recordDataStart;
+  /** Where column {@code c}'s value token starts, or 0 if the item has no value for it. */
+  public int start(int c) {
+    return starts[c];
+  }
 
-  int recordDataEnd;
+  /** Where column {@code c}'s value token ends, negated for a string with an escape. */
+  public int end(int c) {
+    return ends[c];
+  }
 
-  long recordId;
+  /** Where the {@code recordData} object (braces included) starts. */
+  int recordDataStart() {
+    return recordDataStart;
+  }
+
+  int recordDataLength() {
+    return recordDataEnd - recordDataStart;
+  }
 
   private RecordBytes(byte[] json, int offset, int columns) {
     super(json, offset);
@@ -58,6 +77,42 @@ final class RecordBytes extends JsonCursor {
       // Out of bounds: the bytes ended inside a value.
       return null;
     }
+  }
+
+  /**
+   * Reads the object whose JSON is the {@code length} bytes of {@code json} from {@code offset},
+   * each of whose keys {@code fields} must know, or returns null (see the class comment).
+   */
+  public static @Nullable RecordBytes readFlat(
+      byte[] json, int offset, int length, int columns, Names fields) {
+    RecordBytes r = new RecordBytes(json, offset, columns);
+    try {
+      return r.flat(offset + length, fields) ? r : null;
+    } catch (GiveUp | ArrayIndexOutOfBoundsException e) {
+      return null;
+    }
+  }
+
+  private boolean flat(int end, Names fields) {
+    whitespace();
+    expect('{');
+    if (opens('}')) {
+      do {
+        plainKey();
+        int[] columns = fields.get(b, stringStart, stringEnd);
+        if (columns == null) {
+          return false;
+        }
+        if (b[i] == '{' || b[i] == '[') {
+          int start = i;
+          value(2);
+          place(columns, start, i);
+        } else {
+          scalar(columns);
+        }
+      } while (more('}'));
+    }
+    return i == end;
   }
 
   private boolean record(int end, Names fields, Names variables) {
@@ -88,7 +143,7 @@ final class RecordBytes extends JsonCursor {
         int start = i;
         scalar(columns);
         if (isRecordId) {
-          hasRecordId = integer(start, i);
+          hasRecordId = plainInteger(b, start, i) != NOT_PLAIN;
           if (!hasRecordId) {
             return false;
           }
@@ -158,16 +213,6 @@ final class RecordBytes extends JsonCursor {
     }
   }
 
-  /** Whether the token {@code b[start, end)} is an integer in long's range; sets recordId. */
-  private boolean integer(int start, int end) {
-    long v = plainInteger(b, start, end);
-    if (v == NOT_PLAIN) {
-      return false;
-    }
-    recordId = v;
-    return true;
-  }
-
   /** What {@link #plainInteger} returns for a token that is no plain integer. */
   static final long NOT_PLAIN = Long.MIN_VALUE;
 
@@ -200,7 +245,7 @@ final class RecordBytes extends JsonCursor {
    * The columns of each name, looked up by the name's UTF-8 bytes (no String is made for a key): an
    * open-addressing table, at most half full.
    */
-  static final class Names {
+  public static final class Names {
     private static final VarHandle LONGS =
         MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -211,7 +256,7 @@ final class RecordBytes extends JsonCursor {
     private final int[][] columns;
     private final int mask;
 
-    Names(Map<String, int[]> columnsOfName) {
+    public Names(Map<String, int[]> columnsOfName) {
       int size = 8;
       while (size < 2 * columnsOfName.size()) {
         size <<= 1;

@@ -303,14 +303,14 @@ public final class RecordFlattener {
       return row.unparseableValues();
     }
     int n = types.length;
-    ValueParser.Parsed parsed = new ValueParser.Parsed();
+    JsonValueWriter values = new JsonValueWriter();
     ObjectNode errors = null;
     rows.startRow();
     for (int c = 0; c < n; c++) {
       switch (sources[c]) {
         case SOURCE_METADATA:
         case SOURCE_VARIABLE:
-          String raw = put(json, record, c, parsed, rows);
+          String raw = put(json, record, c, values, rows);
           if (raw != null) {
             if (errors == null) {
               errors = JsonNodeFactory.instance.objectNode();
@@ -319,8 +319,7 @@ public final class RecordFlattener {
           }
           break;
         case SOURCE_RECORD_DATA:
-          rows.putString(
-              json, record.recordDataStart, record.recordDataEnd - record.recordDataStart);
+          rows.putString(json, record.recordDataStart(), record.recordDataLength());
           break;
         case SOURCE_PARSE_ERRORS:
           rows.putValue(errors == null ? null : errors.toString());
@@ -339,138 +338,27 @@ public final class RecordFlattener {
         && RecordBytes.read(json, offset, length, types.length, fieldNames, variableNames) != null;
   }
 
-  private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
-
   /**
    * Writes column {@code c}'s value of a record read by {@link RecordBytes}; returns null, or the
    * raw text of a value that does not parse (its column is then null).
    */
   private @Nullable String put(
-      byte[] b, RecordBytes record, int c, ValueParser.Parsed parsed, RowBatch.Builder rows) {
-    int start = record.starts[c];
+      byte[] b, RecordBytes record, int c, JsonValueWriter values, RowBatch.Builder rows) {
+    int start = record.start(c);
     if (start == 0) {
       rows.putValue(fallback(c));
       return null;
     }
-    int end = record.ends[c];
-    ColumnType type = types[c];
-    switch (b[start]) {
-      case '"':
-        if (end < 0) {
-          return putNode(b, start, -end, c, rows); // escapes: Jackson decodes them
-        }
-        int from = start + 1;
-        int to = end - 1;
-        if (from == to) {
-          rows.putValue(fallback(c));
-          return null;
-        }
-        if (type == ColumnType.STRING) {
-          rows.putString(b, from, to - from);
-          return null;
-        }
-        switch (ValueParser.parse(b, from, to, type, parsed)) {
-          case ValueParser.BLANK:
-            rows.putValue(fallback(c));
-            return null;
-          case ValueParser.FAILED:
-            rows.putNull();
-            return new String(b, from, to - from, StandardCharsets.UTF_8);
-          default:
-            putParsed(type, parsed, rows);
-            return null;
-        }
-      case 't':
-      case 'f':
-        boolean value = b[start] == 't';
-        if (type == ColumnType.BOOLEAN) {
-          rows.putBoolean(value);
-        } else if (type == ColumnType.STRING) {
-          byte[] text = value ? TRUE : FALSE;
-          rows.putString(text, 0, text.length);
-        } else {
-          rows.putNull();
-          return value ? "true" : "false";
-        }
-        return null;
-      case 'n':
+    switch (values.write(b, start, record.end(c), types[c], rows)) {
+      case JsonValueWriter.NULL:
         rows.putValue(fallback(c));
         return null;
-      case '{':
-      case '[':
-        return putNode(b, start, end, c, rows);
+      case JsonValueWriter.UNPARSEABLE:
+        rows.putNull();
+        return values.raw();
       default:
-        long v = RecordBytes.plainInteger(b, start, end);
-        if (v == RecordBytes.NOT_PLAIN) {
-          return putNode(b, start, end, c, rows); // decimals and big integers: Jackson's
-        }
-        switch (type) {
-          case LONG:
-            rows.putLong(v);
-            return null;
-          case DOUBLE:
-            rows.putDouble((double) v);
-            return null;
-          case STRING:
-            rows.putString(b, start, end - start);
-            return null;
-          case BOOLEAN:
-            if (v == 0 || v == 1) {
-              rows.putBoolean(v == 1);
-              return null;
-            }
-            rows.putNull();
-            return Long.toString(v);
-          default:
-            rows.putNull();
-            return Long.toString(v);
-        }
+        return null;
     }
-  }
-
-  private static void putParsed(ColumnType type, ValueParser.Parsed parsed, RowBatch.Builder rows) {
-    switch (type) {
-      case LONG:
-        rows.putLong(parsed.bits);
-        return;
-      case DOUBLE:
-        rows.putDouble(Double.longBitsToDouble(parsed.bits));
-        return;
-      case BOOLEAN:
-        rows.putBoolean(parsed.bits != 0);
-        return;
-      case DATE:
-        rows.putDate(parsed.bits);
-        return;
-      case TIMESTAMP:
-        rows.putTimestamp(parsed.bits, parsed.nanos);
-        return;
-      default:
-        throw new IllegalStateException("Unhandled column type " + type);
-    }
-  }
-
-  /**
-   * Writes column {@code c}'s value from the node Jackson reads for the token {@code b[start,
-   * end)}, typed as {@link #row} types nodes; returns null or the raw text of a value that does not
-   * parse.
-   */
-  private @Nullable String putNode(byte[] b, int start, int end, int c, RowBatch.Builder rows) {
-    JsonNode node;
-    try (JsonParser p = RecordJson.parser(b, start, end - start)) {
-      node = RecordJson.scalar(p, p.nextToken());
-    } catch (IOException e) {
-      // RecordBytes checked the token, so Jackson reads it.
-      throw new IllegalStateException("Jackson could not read a checked JSON value", e);
-    }
-    Object value = ValueParser.parse(node, types[c]);
-    if (value == ValueParser.UNPARSEABLE) {
-      rows.putNull();
-      return ValueParser.rawText(node);
-    }
-    rows.putValue(value == null ? fallback(c) : value);
-    return null;
   }
 
   /** The members of the recordData object whose START_OBJECT is the current token. */

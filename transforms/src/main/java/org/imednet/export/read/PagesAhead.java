@@ -12,19 +12,20 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import javax.annotation.Nullable;
 import org.imednet.export.api.ApiPage;
 import org.imednet.export.api.ImednetApi;
 import org.imednet.export.api.ImednetResources;
 import org.imednet.export.api.PageQuery;
 
 /**
- * Every item of a (metadata) list, offset-paged with an explicit sort on the primary id like {@link
+ * Every page of a (metadata) list, offset-paged with an explicit sort on the primary id like {@link
  * ImednetApi#listAll}, but with up to {@code ahead} next pages requested while the current one is
  * consumed: with API latency a list read one page at a time is bound by round trips, not by the
- * request budget. Items come in page order; a failed page fails the iteration (as an {@link
+ * request budget. Pages come in order; a failed page fails the iteration (as an {@link
  * UncheckedIOException}), never looks like the end of the list.
  */
-final class PagesAhead implements Iterator<JsonNode> {
+final class PagesAhead implements Iterator<ApiPage> {
   private final ImednetApi api;
   private final String studyKey;
   private final String resource;
@@ -35,7 +36,7 @@ final class PagesAhead implements Iterator<JsonNode> {
   private final int ahead;
   private final Deque<Future<ApiPage>> pending = new ArrayDeque<>();
   private int nextToRequest = 1;
-  private Iterator<JsonNode> current;
+  private @Nullable ApiPage first;
 
   private PagesAhead(
       ImednetApi api,
@@ -53,12 +54,12 @@ final class PagesAhead implements Iterator<JsonNode> {
     this.totalPages = first.totalPages();
     this.pool = pool;
     this.ahead = Math.max(1, ahead);
-    this.current = first.data().iterator();
+    this.first = first;
     fill();
   }
 
   /** Reads page 0 now (so a failure surfaces at once) and prefetches on {@code pool}. */
-  static Iterator<JsonNode> of(
+  static Iterator<ApiPage> pages(
       ImednetApi api,
       String studyKey,
       String resource,
@@ -68,10 +69,38 @@ final class PagesAhead implements Iterator<JsonNode> {
       throws IOException {
     String sort = ImednetResources.primaryId(resource) + ",ASC";
     ApiPage first = api.getPage(studyKey, resource, PageQuery.of(0, pageSize, sort, null));
-    if (first.totalPages() <= 1) {
-      return first.data().isEmpty() ? Collections.emptyIterator() : first.data().iterator();
-    }
     return new PagesAhead(api, studyKey, resource, pageSize, first, pool, ahead);
+  }
+
+  /** The items of {@link #pages}, as trees. */
+  static Iterator<JsonNode> of(
+      ImednetApi api,
+      String studyKey,
+      String resource,
+      int pageSize,
+      ExecutorService pool,
+      int ahead)
+      throws IOException {
+    Iterator<ApiPage> pages = pages(api, studyKey, resource, pageSize, pool, ahead);
+    return new Iterator<JsonNode>() {
+      private Iterator<JsonNode> current = Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!current.hasNext() && pages.hasNext()) {
+          current = pages.next().data().iterator();
+        }
+        return current.hasNext();
+      }
+
+      @Override
+      public JsonNode next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return current.next();
+      }
+    };
   }
 
   private void fill() {
@@ -84,35 +113,35 @@ final class PagesAhead implements Iterator<JsonNode> {
 
   @Override
   public boolean hasNext() {
-    while (!current.hasNext()) {
-      Future<ApiPage> next = pending.poll();
-      if (next == null) {
-        return false;
-      }
-      try {
-        current = next.get().data().iterator();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        pending.forEach(f -> f.cancel(true));
-        throw new UncheckedIOException(
-            new InterruptedIOException("Interrupted reading " + resource + " of " + studyKey));
-      } catch (ExecutionException e) {
-        pending.forEach(f -> f.cancel(true));
-        Throwable cause = e.getCause();
-        throw cause instanceof IOException
-            ? new UncheckedIOException((IOException) cause)
-            : new UncheckedIOException(new IOException(cause));
-      }
-      fill();
-    }
-    return true;
+    return first != null || !pending.isEmpty();
   }
 
   @Override
-  public JsonNode next() {
-    if (!hasNext()) {
+  public ApiPage next() {
+    ApiPage page = first;
+    if (page != null) {
+      first = null;
+      return page;
+    }
+    Future<ApiPage> next = pending.poll();
+    if (next == null) {
       throw new NoSuchElementException();
     }
-    return current.next();
+    try {
+      page = next.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pending.forEach(f -> f.cancel(true));
+      throw new UncheckedIOException(
+          new InterruptedIOException("Interrupted reading " + resource + " of " + studyKey));
+    } catch (ExecutionException e) {
+      pending.forEach(f -> f.cancel(true));
+      Throwable cause = e.getCause();
+      throw cause instanceof IOException
+          ? new UncheckedIOException((IOException) cause)
+          : new UncheckedIOException(new IOException(cause));
+    }
+    fill();
+    return page;
   }
 }

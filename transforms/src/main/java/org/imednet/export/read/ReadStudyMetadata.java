@@ -28,11 +28,14 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.imednet.export.api.ApiConfig;
+import org.imednet.export.api.ApiPage;
 import org.imednet.export.api.ImednetApi;
 import org.imednet.export.api.ImednetApiFactory;
 import org.imednet.export.flatten.FormSchema;
+import org.imednet.export.flatten.JsonValueWriter;
 import org.imednet.export.model.FormContext;
 import org.imednet.export.model.FormInfo;
+import org.imednet.export.model.JsonItems;
 import org.imednet.export.model.VariableInfo;
 import org.imednet.export.read.ReadStudyMetadataTables.Table;
 import org.imednet.export.rows.RowBatch;
@@ -346,15 +349,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
                   metrics,
                   () -> {
                     try {
-                      Iterator<JsonNode> items =
-                          PagesAhead.of(
+                      Iterator<ApiPage> pages =
+                          PagesAhead.pages(
                               requireNonNull(api, "api"),
                               studyKey,
                               table.resource(),
                               apiConfig.pageSize(),
                               inScope(prefetch, metrics),
                               apiConfig.maxConcurrentRequests());
-                      long n = emit(studyKey, table, items, queue::put);
+                      long n = emitPages(studyKey, table, pages, queue::put);
                       queue.put(n);
                     } catch (InterruptedException e) {
                       Thread.currentThread().interrupt();
@@ -470,6 +473,30 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       }
       if (!batch.isEmpty()) {
         out.accept(RowBatch.of(schema, batch));
+      }
+      return n;
+    }
+
+    /** Rows of the items of {@code pages}, straight from their bytes where they read plainly. */
+    private long emitPages(String studyKey, Table table, Iterator<ApiPage> pages, BatchSink out)
+        throws InterruptedException {
+      TableSchema schema = table.schema(studyKey);
+      JsonValueWriter values = new JsonValueWriter();
+      RowBatch.Builder batch = RowBatch.builder(schema, batchSize);
+      long n = 0;
+      while (pages.hasNext()) {
+        JsonItems items = pages.next().items();
+        for (int i = 0; i < items.size(); i++) {
+          table.addRow(studyKey, items, i, values, batch);
+          n++;
+          if (batch.size() == batchSize) {
+            out.accept(batch.build());
+            batch = RowBatch.builder(schema, batchSize);
+          }
+        }
+      }
+      if (batch.size() > 0) {
+        out.accept(batch.build());
       }
       return n;
     }

@@ -9,9 +9,13 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.imednet.export.flatten.JsonValueWriter;
+import org.imednet.export.flatten.RecordBytes;
 import org.imednet.export.flatten.ValueParser;
+import org.imednet.export.model.JsonItems;
 import org.imednet.export.rows.Column;
 import org.imednet.export.rows.ColumnType;
+import org.imednet.export.rows.RowBatch;
 import org.imednet.export.rows.TableSchema;
 
 /**
@@ -42,6 +46,7 @@ public final class ReadStudyMetadataTables {
     private final ColumnType[] types;
     private final String[] columnNames;
     private final Map<String, Integer> fieldIndex = new HashMap<>();
+    private final RecordBytes.Names names;
 
     private Table(String tableKey, String resource, Object... fieldsAndTypes) {
       this.tableKey = tableKey;
@@ -56,6 +61,13 @@ public final class ReadStudyMetadataTables {
         columnNames[i] = snakeCase(fields[i]);
         fieldIndex.put(fields[i], i);
       }
+      // For addRow: each field's column, studyKey's first.
+      Map<String, int[]> columnOfField = new HashMap<>();
+      columnOfField.put(STUDY_KEY_FIELD, new int[] {0});
+      for (int i = 0; i < n; i++) {
+        columnOfField.put(fields[i], new int[] {i + 1});
+      }
+      names = new RecordBytes.Names(columnOfField);
     }
 
     /** The table key, e.g. {@code record_revisions}. */
@@ -77,6 +89,62 @@ public final class ReadStudyMetadataTables {
       }
       columns.add(Column.system(EXTRA, ColumnType.STRING));
       return TableSchema.metadata(studyKey, tableKey, columns);
+    }
+
+    /**
+     * Adds the row of item {@code i} of {@code items} to {@code rows}, exactly as {@code
+     * rows.add(row(studyKey, items.tree(i)))} would. An item of known fields whose values all parse
+     * goes from its bytes into the row ({@link RecordBytes#readFlat}, {@link JsonValueWriter}); any
+     * other goes the tree way, so that {@code _extra} keeps the original values.
+     *
+     * @return whether the row came straight from the bytes
+     * @throws java.io.UncheckedIOException as {@link JsonItems#tree}
+     */
+    public boolean addRow(
+        String studyKey, JsonItems items, int i, JsonValueWriter values, RowBatch.Builder rows) {
+      byte[] json = items.body();
+      int start = items.start(i);
+      RecordBytes item =
+          RecordBytes.readFlat(json, start, items.end(i) - start, fields.length + 1, names);
+      if (item != null && addRowFromBytes(studyKey, json, item, values, rows)) {
+        return true;
+      }
+      rows.add(row(studyKey, items.tree(i)));
+      return false;
+    }
+
+    /** Writes the row of an item read by {@link RecordBytes}; false if a value does not parse. */
+    private boolean addRowFromBytes(
+        String studyKey,
+        byte[] json,
+        RecordBytes item,
+        JsonValueWriter values,
+        RowBatch.Builder rows) {
+      rows.startRow();
+      // Column 0 is study_key, from the item's studyKey: the study read when the item has none.
+      int start = item.start(0);
+      if (start == 0
+          || values.write(json, start, item.end(0), ColumnType.STRING, rows)
+              == JsonValueWriter.NULL) {
+        rows.putValue(studyKey);
+      }
+      for (int i = 0; i < fields.length; i++) {
+        start = item.start(i + 1);
+        int written =
+            start == 0
+                ? JsonValueWriter.NULL
+                : values.write(json, start, item.end(i + 1), types[i], rows);
+        if (written == JsonValueWriter.UNPARSEABLE) {
+          rows.abandonRow();
+          return false;
+        }
+        if (written == JsonValueWriter.NULL) {
+          rows.putNull();
+        }
+      }
+      rows.putNull(); // _extra: nothing extra
+      rows.endRow();
+      return true;
     }
 
     /** The row of one API item, aligned with {@link #schema}. */

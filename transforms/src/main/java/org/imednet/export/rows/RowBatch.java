@@ -144,6 +144,12 @@ public final class RowBatch {
       return this;
     }
 
+    /** Drops the row started by {@link #startRow} and the values written to it so far. */
+    public Builder abandonRow() {
+      encoder.abandonRowIfStarted();
+      return this;
+    }
+
     /** Adds the row started by {@link #startRow}, which must have a value for every column. */
     public Builder endRow() {
       encoder.endRow();

@@ -194,6 +194,12 @@ public final class RowBatchCoder extends AtomicCoder<RowBatch> {
       column++;
     }
 
+    void abandonRowIfStarted() {
+      if (column >= 0) {
+        abandonRow();
+      }
+    }
+
     private void abandonRow() {
       Arrays.fill(out.buf, rowStart, out.len, (byte) 0);
       out.len = rowStart;

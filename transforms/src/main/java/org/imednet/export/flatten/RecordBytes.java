@@ -103,13 +103,7 @@ public final class RecordBytes extends JsonCursor {
         if (columns == null) {
           return false;
         }
-        if (b[i] == '{' || b[i] == '[') {
-          int start = i;
-          value(2);
-          place(columns, start, i);
-        } else {
-          scalar(columns);
-        }
+        member(columns, 2);
       } while (more('}'));
     }
     return i == end;
@@ -163,14 +157,21 @@ public final class RecordBytes extends JsonCursor {
         int[] columns = variables.get(b, stringStart, stringEnd);
         if (columns == null) {
           value(3);
-        } else if (b[i] == '{' || b[i] == '[') {
-          int start = i;
-          value(3);
-          place(columns, start, i);
         } else {
-          scalar(columns);
+          member(columns, 3);
         }
       } while (more('}'));
+    }
+  }
+
+  /** Passes over the value at {@code i}, an object or array as a whole, and records it. */
+  private void member(int[] columns, int depth) {
+    if (b[i] == '{' || b[i] == '[') {
+      int start = i;
+      value(depth);
+      place(columns, start, i);
+    } else {
+      scalar(columns);
     }
   }
 

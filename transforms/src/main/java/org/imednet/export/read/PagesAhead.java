@@ -1,11 +1,9 @@
 package org.imednet.export.read;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -70,37 +68,6 @@ final class PagesAhead implements Iterator<ApiPage> {
     String sort = ImednetResources.primaryId(resource) + ",ASC";
     ApiPage first = api.getPage(studyKey, resource, PageQuery.of(0, pageSize, sort, null));
     return new PagesAhead(api, studyKey, resource, pageSize, first, pool, ahead);
-  }
-
-  /** The items of {@link #pages}, as trees. */
-  static Iterator<JsonNode> of(
-      ImednetApi api,
-      String studyKey,
-      String resource,
-      int pageSize,
-      ExecutorService pool,
-      int ahead)
-      throws IOException {
-    Iterator<ApiPage> pages = pages(api, studyKey, resource, pageSize, pool, ahead);
-    return new Iterator<JsonNode>() {
-      private Iterator<JsonNode> current = Collections.emptyIterator();
-
-      @Override
-      public boolean hasNext() {
-        while (!current.hasNext() && pages.hasNext()) {
-          current = pages.next().data().iterator();
-        }
-        return current.hasNext();
-      }
-
-      @Override
-      public JsonNode next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return current.next();
-      }
-    };
   }
 
   private void fill() {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.imednet.export.api.ApiConfig;
+import org.imednet.export.api.ApiPage;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
 import org.imednet.export.api.Secret;
@@ -65,9 +66,9 @@ class PagesAheadTest {
     expected.sort(null);
     try (ImednetEmulator emu = emulator(FaultPlan.none());
         ImednetApi api = client(emu, 7)) {
-      Iterator<JsonNode> it = PagesAhead.of(api, "CARDIO01", "visits", 7, pool, 3);
+      Iterator<ApiPage> it = PagesAhead.pages(api, "CARDIO01", "visits", 7, pool, 3);
       List<Long> ids = new ArrayList<>();
-      it.forEachRemaining(v -> ids.add(v.get("visitId").asLong()));
+      it.forEachRemaining(page -> page.data().forEach(v -> ids.add(v.get("visitId").asLong())));
       assertEquals(expected, ids);
       // 60 visits in pages of 7: 9 page requests, none twice.
       assertEquals(9, emu.requests().size());
@@ -80,9 +81,9 @@ class PagesAheadTest {
         FaultPlan.builder().onResource("visits").nth(4).times(100).fault(Fault.status(500)).build();
     try (ImednetEmulator emu = emulator(faults);
         ImednetApi api = client(emu, 7)) {
-      Iterator<JsonNode> it = PagesAhead.of(api, "CARDIO01", "visits", 7, pool, 2);
+      Iterator<ApiPage> it = PagesAhead.pages(api, "CARDIO01", "visits", 7, pool, 2);
       UncheckedIOException e =
-          assertThrows(UncheckedIOException.class, () -> it.forEachRemaining(v -> {}));
+          assertThrows(UncheckedIOException.class, () -> it.forEachRemaining(page -> {}));
       assertTrue(e.getCause().getMessage().contains("visits"), e.getCause().getMessage());
       assertTrue(e.getCause().getMessage().contains("500"), e.getCause().getMessage());
     }

@@ -293,10 +293,7 @@ public final class RecordFlattener {
    */
   public int flattenInto(byte[] json, int offset, int length, RowBatch.Builder rows)
       throws UnprocessableRecordException {
-    RecordBytes record =
-        onePass
-            ? RecordBytes.read(json, offset, length, types.length, fieldNames, variableNames)
-            : null;
+    RecordBytes record = readPlainly(json, offset, length);
     if (record == null) {
       Row row = flatten(json, offset, length);
       rows.add(row.values());
@@ -334,8 +331,16 @@ public final class RecordFlattener {
 
   /** Whether {@link #flattenInto} reads this record from its bytes alone (for tests). */
   boolean readsFromBytes(byte[] json, int offset, int length) {
+    return readPlainly(json, offset, length) != null;
+  }
+
+  /**
+   * The record read by {@link RecordBytes}, or null where {@link #flattenInto} goes another way.
+   */
+  private @Nullable RecordBytes readPlainly(byte[] json, int offset, int length) {
     return onePass
-        && RecordBytes.read(json, offset, length, types.length, fieldNames, variableNames) != null;
+        ? RecordBytes.read(json, offset, length, types.length, fieldNames, variableNames)
+        : null;
   }
 
   /**

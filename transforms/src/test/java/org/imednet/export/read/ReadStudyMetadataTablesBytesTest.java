@@ -166,9 +166,7 @@ class ReadStudyMetadataTablesBytesTest {
         direct++;
       }
       fromTrees.add(table.row(study, items.tree(i)));
-      RowBatch expected = RowBatch.of(schema, fromTrees);
-      String item = items.text(i);
-      assertEquals(expected.size(), fromBytes.size(), item);
+      assertEquals(fromTrees.size(), fromBytes.size(), items.text(i));
     }
     assertEquals(RowBatch.of(schema, fromTrees), fromBytes.build(), table.tableKey());
     return direct;

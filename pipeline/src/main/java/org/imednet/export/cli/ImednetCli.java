@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       ExportCommand.class,
       LakeCommand.class,
+      IngestRevisionsCommand.class,
+      BuildSilverCommand.class,
+      SqlCommand.class,
       EmulatorCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class

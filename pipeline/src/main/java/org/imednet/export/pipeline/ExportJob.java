@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -133,7 +134,7 @@ public final class ExportJob {
 
     // Every destination commits only once the failures are known to be kept or absent: a run that
     // would drop records fails before anything is published.
-    PCollection<?> failuresHandled = handleFailures(flat.failures(), spec);
+    PCollection<?> failuresHandled = handleFailures(flat.failures(), spec.errorsDir());
 
     if (spec.lakeDir() != null) {
       // Form rows and metadata rows are staged by separate steps rather than unioned first, so
@@ -168,18 +169,18 @@ public final class ExportJob {
   }
 
   /** Returns a PCollection that is complete once the failures are written, or known to be none. */
-  private static PCollection<?> handleFailures(
-      PCollection<FailedRecord> failures, ExportSpec spec) {
+  static PCollection<?> handleFailures(
+      PCollection<FailedRecord> failures, @Nullable java.nio.file.Path errorsDir) {
     PCollection<String> lines =
         failures.apply(
             "FailureToJson",
             MapElements.into(TypeDescriptors.strings()).via(ExportJob::toJsonLine));
-    if (spec.errorsDir() != null) {
+    if (errorsDir != null) {
       return lines
           .apply(
               "WriteErrors",
               TextIO.write()
-                  .to(spec.errorsDir().resolve("failed-records").toString())
+                  .to(errorsDir.resolve("failed-records").toString())
                   .withSuffix(".jsonl")
                   .withNumShards(1)
                   .withOutputFilenames())

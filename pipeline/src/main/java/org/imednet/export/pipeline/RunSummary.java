@@ -79,9 +79,14 @@ public final class RunSummary {
   }
 
   static Map<String, Long> readCounters(MetricResults metrics) {
+    return readCounters(metrics, ExportMetrics.NAMESPACE);
+  }
+
+  /** The counters of one namespace by name: committed values where the runner has them. */
+  static Map<String, Long> readCounters(MetricResults metrics, String namespace) {
     Map<String, Long> values = new TreeMap<>();
     for (MetricResult<Long> c : metrics.allMetrics().getCounters()) {
-      if (!ExportMetrics.NAMESPACE.equals(c.getName().getNamespace())) {
+      if (!namespace.equals(c.getName().getNamespace())) {
         continue;
       }
       long v;

@@ -7,6 +7,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.metrics.MetricsContainer;
@@ -55,14 +56,16 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
 
   private final ApiConfig config;
   private final ImednetApiFactory factory;
+  private final @Nullable String recordFilter;
   private transient ImednetApi api;
   private transient ExecutorService readers;
   private transient BlockingQueue<Event> events;
   private transient int inFlight;
 
-  FetchRecordPagesFn(ApiConfig config, ImednetApiFactory factory) {
+  FetchRecordPagesFn(ApiConfig config, ImednetApiFactory factory, @Nullable String recordFilter) {
     this.config = config;
     this.factory = factory;
+    this.recordFilter = recordFilter;
   }
 
   /** What a reader thread hands to the DoFn thread. */
@@ -206,6 +209,9 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
       }
       if (upTo != null) {
         filter.append(";recordId<=").append(upTo);
+      }
+      if (recordFilter != null) {
+        filter.append(';').append(recordFilter);
       }
       String location = "records " + filter + " page " + pageNo;
       ApiPage page =

@@ -40,14 +40,20 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
   private final ApiConfig config;
   private final ImednetApiFactory factory;
   private final long recordsPerRange;
+  private final @Nullable String recordFilter;
   private transient ImednetApi api;
   private transient ExecutorService planners;
   private transient Deque<Future<List<RecordRange>>> pending;
 
-  PlanRecordRangesFn(ApiConfig config, ImednetApiFactory factory, long recordsPerRange) {
+  PlanRecordRangesFn(
+      ApiConfig config,
+      ImednetApiFactory factory,
+      long recordsPerRange,
+      @Nullable String recordFilter) {
     this.config = config;
     this.factory = factory;
     this.recordsPerRange = recordsPerRange;
+    this.recordFilter = recordFilter;
   }
 
   @Setup
@@ -103,7 +109,8 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
   /** Runs on a planner thread: one or two one-record requests, then the form's ranges. */
   private List<RecordRange> plan(FormContext form) throws IOException {
     String study = form.studyKey();
-    String formFilter = "formId==" + form.form().formId();
+    String formFilter =
+        "formId==" + form.form().formId() + (recordFilter == null ? "" : ";" + recordFilter);
     ApiPage first =
         api.getPage(
             study, ImednetResources.RECORDS, PageQuery.of(0, 1, "recordId,ASC", formFilter));

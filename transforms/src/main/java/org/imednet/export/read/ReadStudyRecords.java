@@ -141,6 +141,16 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
     return new ReadStudyRecords(settings.withRecordsPerRange(recordsPerRange), studies, allStudies);
   }
 
+  /**
+   * Reads only the records that match these filter terms too, ANDed ({@code ;}) to every records
+   * request, e.g. {@code dateModified>=2026-01-01T00:00:00Z;dateModified<2026-02-01T00:00:00Z} for
+   * the records changed in January. The API applies them; the form's count, its recordId ranges and
+   * the reconciliation then describe the matching records only. Default: none.
+   */
+  public ReadStudyRecords withRecordFilter(String filter) {
+    return new ReadStudyRecords(settings.withRecordFilter(filter), studies, allStudies);
+  }
+
   /** The client each DoFn creates in {@code @Setup}. Default {@link ImednetApiFactory#HTTP}. */
   public ReadStudyRecords withApiFactory(ImednetApiFactory factory) {
     return new ReadStudyRecords(settings.withFactory(factory), studies, allStudies);
@@ -212,6 +222,11 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
       return new ReadAll(settings.withRecordsPerRange(recordsPerRange), strictSelection);
     }
 
+    /** See {@link ReadStudyRecords#withRecordFilter}. */
+    public ReadAll withRecordFilter(String filter) {
+      return new ReadAll(settings.withRecordFilter(filter), strictSelection);
+    }
+
     /** See {@link ReadStudyRecords#withApiFactory}. */
     public ReadAll withApiFactory(ImednetApiFactory factory) {
       return new ReadAll(settings.withFactory(factory), strictSelection);
@@ -229,10 +244,14 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
           .apply("ReshuffleForms", Reshuffle.viaRandomKey())
           .apply(
               "PlanRanges",
-              ParDo.of(new PlanRecordRangesFn(config, settings.factory, settings.recordsPerRange)))
+              ParDo.of(
+                  new PlanRecordRangesFn(
+                      config, settings.factory, settings.recordsPerRange, settings.recordFilter)))
           .setCoder(SerializableCoder.of(RecordRange.class))
           .apply("ReshuffleRanges", Reshuffle.viaRandomKey())
-          .apply("FetchPages", ParDo.of(new FetchRecordPagesFn(config, settings.factory)))
+          .apply(
+              "FetchPages",
+              ParDo.of(new FetchRecordPagesFn(config, settings.factory, settings.recordFilter)))
           .setCoder(RecordPageCoder.of());
     }
 
@@ -247,48 +266,62 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
   private static final class Settings implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     static final Settings DEFAULT =
-        new Settings(null, Set.of(), Set.of(), DEFAULT_RECORDS_PER_RANGE, ImednetApiFactory.HTTP);
+        new Settings(
+            null, Set.of(), Set.of(), DEFAULT_RECORDS_PER_RANGE, ImednetApiFactory.HTTP, null);
 
     final @Nullable ApiConfig config;
     final Set<String> forms;
     final Set<String> variables;
     final long recordsPerRange;
     final ImednetApiFactory factory;
+    final @Nullable String recordFilter;
 
     Settings(
         @Nullable ApiConfig config,
         Set<String> forms,
         Set<String> variables,
         long recordsPerRange,
-        ImednetApiFactory factory) {
+        ImednetApiFactory factory,
+        @Nullable String recordFilter) {
       this.config = config;
       this.forms = forms;
       this.variables = variables;
       this.recordsPerRange = recordsPerRange;
       this.factory = factory;
+      this.recordFilter = recordFilter;
     }
 
     Settings withConfig(ApiConfig c) {
       checkArgument(c != null, "withApiConfig() needs a config");
-      return new Settings(c, forms, variables, recordsPerRange, factory);
+      return new Settings(c, forms, variables, recordsPerRange, factory, recordFilter);
     }
 
     Settings withForms(Set<String> f) {
-      return new Settings(config, selectors("withForms", f), variables, recordsPerRange, factory);
+      return new Settings(
+          config, selectors("withForms", f), variables, recordsPerRange, factory, recordFilter);
     }
 
     Settings withVariables(Set<String> v) {
-      return new Settings(config, forms, selectors("withVariables", v), recordsPerRange, factory);
+      return new Settings(
+          config, forms, selectors("withVariables", v), recordsPerRange, factory, recordFilter);
     }
 
     Settings withRecordsPerRange(long n) {
       checkArgument(n >= 1, "recordsPerRange must be >= 1, was %s", n);
-      return new Settings(config, forms, variables, n, factory);
+      return new Settings(config, forms, variables, n, factory, recordFilter);
     }
 
     Settings withFactory(ImednetApiFactory f) {
       checkArgument(f != null, "withApiFactory() needs a factory");
-      return new Settings(config, forms, variables, recordsPerRange, f);
+      return new Settings(config, forms, variables, recordsPerRange, f, recordFilter);
+    }
+
+    Settings withRecordFilter(String filter) {
+      checkArgument(
+          filter != null && !filter.isBlank() && !filter.startsWith(";") && !filter.endsWith(";"),
+          "withRecordFilter() needs AND terms such as dateModified>=2026-01-01T00:00:00Z, was '%s'",
+          filter);
+      return new Settings(config, forms, variables, recordsPerRange, factory, filter);
     }
 
     void populate(DisplayData.Builder builder) {
@@ -306,6 +339,8 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
               .withLabel("Variables"));
       builder.add(
           DisplayData.item("recordsPerRange", recordsPerRange).withLabel("Records per range"));
+      builder.addIfNotNull(
+          DisplayData.item("recordFilter", recordFilter).withLabel("Record filter"));
     }
 
     private static Set<String> selectors(String method, Set<String> values) {

@@ -1,13 +1,10 @@
 package org.imednet.export.sinks.duckdb;
 
-import static org.imednet.export.sinks.duckdb.DuckDbTableNames.literal;
 import static org.imednet.export.sinks.duckdb.DuckDbTableNames.quote;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -19,7 +16,6 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
@@ -83,48 +79,27 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
     }
 
     Path db = Path.of(dbFile);
-    Files.createDirectories(db.getParent());
-    try (Connection connection = DriverManager.getConnection("jdbc:duckdb:" + db);
-        Statement st = connection.createStatement()) {
-      // Spill to the staging folder instead of growing the worker's memory with the data.
-      st.execute("SET memory_limit = " + literal(memoryLimit));
-      st.execute("SET temp_directory = " + literal(Path.of(runDir, "duckdb-tmp").toString()));
-      st.execute("SET preserve_insertion_order = false");
-      connection.setAutoCommit(false);
-      try {
-        for (Map.Entry<String, List<StagedFile>> t : dataTables.entrySet()) {
-          st.execute(
-              "CREATE OR REPLACE TABLE "
-                  + quote(t.getKey())
-                  + " AS SELECT * FROM "
-                  + readParquet(t.getValue()));
-        }
-        for (Map.Entry<String, List<StagedFile>> t : metadataTables.entrySet()) {
-          replaceStudies(connection, st, t.getKey(), t.getValue());
-        }
-        connection.commit();
-      } catch (SQLException e) {
-        connection.rollback();
-        throw new SQLException(
-            "Loading "
-                + (dataTables.size() + metadataTables.size())
-                + " tables into "
-                + db
-                + " failed and was rolled back; the file is unchanged: "
-                + e.getMessage(),
-            e);
-      }
-    }
+    DuckDbCommit.inOneTransaction(
+        db,
+        Path.of(runDir),
+        memoryLimit,
+        st -> {
+          for (Map.Entry<String, List<StagedFile>> t : dataTables.entrySet()) {
+            st.execute(
+                "CREATE OR REPLACE TABLE "
+                    + quote(t.getKey())
+                    + " AS SELECT * FROM "
+                    + readParquet(t.getValue()));
+          }
+          for (Map.Entry<String, List<StagedFile>> t : metadataTables.entrySet()) {
+            replaceStudies(st.getConnection(), st, t.getKey(), t.getValue());
+          }
+          return null;
+        });
 
     for (StagedFile f : formFiles) {
       ExportMetrics.counter(Metric.ROWS_WRITTEN_DUCKDB, f.studyKey(), f.tableKey())
           .inc(f.rowCount());
-    }
-    deleteTree(Path.of(runDir));
-    try {
-      Files.deleteIfExists(Path.of(runDir).getParent());
-    } catch (java.nio.file.DirectoryNotEmptyException e) {
-      // Another run's staging (concurrent or failed) is still there; it is not ours to remove.
     }
     LOG.info(
         "Loaded {} data and {} metadata tables into {}",
@@ -193,17 +168,5 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
             .map(DuckDbTableNames::literal)
             .collect(Collectors.joining(", "))
         + "], union_by_name = true)";
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(root)) {
-      List<Path> paths = walk.sorted(Comparator.reverseOrder()).collect(Collectors.toList());
-      for (Path p : paths) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -24,12 +24,14 @@ import org.imednet.export.testdata.emulator.StudyData;
 
 /**
  * A deterministic, streaming synthetic {@link StudyData}: item {@code i} of a resource is a pure
- * function of (seed, study, i), so nothing is held in memory and a study of 10 M records is served
- * as easily as one of 10.
+ * function of (seed, study, i) and the spec's day, so nothing is held in memory and a study of 10 M
+ * records is served as easily as one of 10.
  *
  * <pre>{@code
  * StudyData data = new SyntheticStudyData(SyntheticStudySpec.create().withRecordsPerStudy(1_000_000));
  * ImednetEmulator emu = ImednetEmulator.builder().data(data).build().start();
+ * // The next day: the same 1 M records, of which about 1% changed (dateModified 2120-01-02 12:00:00)
+ * StudyData dayTwo = new SyntheticStudyData(SyntheticStudySpec.create().withChanges(100, 2));
  * }</pre>
  *
  * <p>Layout of study {@code s} (1-based, key {@code SYN001}, …): forms {@code F001…} with formId
@@ -41,6 +43,34 @@ import org.imednet.export.testdata.emulator.StudyData;
  * are {@code ""} and about 1% of records are {@code deleted}. All values are strings, as in the
  * real API. Each study also has 5 sites, 5 intervals, {@code max(1, min(records / 20, 50,000))}
  * subjects, one visit per subject and interval, and no record revisions.
+ *
+ * <p>Days: a spec serves day 1 (the default, exactly the data above) or, with {@link
+ * SyntheticStudySpec#withChanges withChanges(changeEvery, D)}, day {@code D >= 2} of the same
+ * study, for incremental exports. Record {@code i} changed on day {@code d} if a hash of (seed,
+ * study, i, d) is 0 modulo {@code changeEvery}, so about one record in {@code changeEvery} changes
+ * on each day, a different set each day. A record that changed on some day in {@code 2..D} carries
+ * the change of the latest such day {@code d} ({@link #lastChangeDay}), on top of its day-1 JSON:
+ *
+ * <ul>
+ *   <li>{@code dateModified}, at the top level and in {@code recordData}, is {@link #changedAt
+ *       changedAt(d)}, noon of 2120-01-d for a small d ({@code "2120-01-02 12:00:00"} on day 2):
+ *       later than every day-1 timestamp of every spec, so {@code
+ *       filter=dateModified>=2120-01-02T00:00:00Z} selects exactly the records changed on a day
+ *       after the first, and {@code dateModified>=} the start of {@code changedAt(d)}'s date those
+ *       changed on day {@code d} or later;
+ *   <li>the first variable ({@code V001_INTEGER}) is its day-1 value plus {@code d} (a blank counts
+ *       as 0), and the fifth ({@code V005_TEXT}, when there are five) ends in {@code " (day d)"};
+ *   <li>about one in 10 of them is {@code deleted: true}. A record deleted on day 1 stays deleted;
+ *       one deleted by a change is deleted as long as that change is its latest.
+ * </ul>
+ *
+ * Everything else (ids, form, subject, status, {@code dateCreated}, the Source Verified keyword's
+ * {@code dateAdded}, the other values) and every record that never changed is exactly as on day 1;
+ * the record count and ids never change. With 1,000,000 records of seed 42 and {@code changeEvery}
+ * 100, 9,884 records change on day 2 (1,075 of them are deleted then, 65 of those since day 1) and
+ * 9,965 on day 3 (19,757 changed since day 1 on day 3; see SyntheticStudyDaysTest). Building a
+ * record costs one hash per day from {@code D} back to its latest change: at most {@code D - 1}, on
+ * average about {@code min(D - 1, changeEvery)}.
  */
 public final class SyntheticStudyData implements StudyData {
   public static final long FIRST_RECORD_ID = 10_000_000L;
@@ -81,6 +111,10 @@ public final class SyntheticStudyData implements StudyData {
     "Record Complete", "Record Incomplete", "Record Verified"
   };
   private static final long BASE_EPOCH_SECOND = 1_704_067_200L; // 2024-01-01T00:00:00Z
+  // changedAt(1) if there were one: 2120-01-01T12:00:00Z, after the latest day-1 dateModified of
+  // any spec (of the last of 1e9 records: created 3e9 + 15 s, modified up to 65,535 s later, on
+  // 2119-01-25 23:32:27).
+  private static final long CHANGED_EPOCH_SECOND = 4_733_553_600L;
 
   private final SyntheticStudySpec spec;
   private final long subjects;
@@ -96,6 +130,9 @@ public final class SyntheticStudyData implements StudyData {
   // YYYY-MM-DD of every day from firstTableDay on that a record's timestamps can fall on.
   private final long firstTableDay;
   private final byte[] dayTable;
+  // changedAt(d) and the text variable's suffix " (day d)" of every day d in 2..spec.day()
+  private final byte[][] changedAtChars;
+  private final byte[][] daySuffixChars;
 
   public SyntheticStudyData(SyntheticStudySpec spec) {
     this.spec = spec;
@@ -136,7 +173,7 @@ public final class SyntheticStudyData implements StudyData {
     }
     // From the earliest date value (created 0 minus 2999 days) to the latest dateModified of a
     // record (the last record's created plus 65535 s) or visit (the last subject's plus four
-    // intervals of 28 days): about 3000 + records / 28800 days, at most 3460.
+    // intervals of 28 days): about 3000 + records / 28800 days, at most 37,723.
     long lastCreated = Math.max(0, spec.recordsPerStudy() - 1) * 3 + 15;
     long lastVisit = (subjects - 1) * 600 + (INTERVALS - 1) * 28 * 86400L;
     this.firstTableDay = Math.floorDiv(BASE_EPOCH_SECOND - 2999L * 86400, 86400);
@@ -147,10 +184,41 @@ public final class SyntheticStudyData implements StudyData {
       byte[] date = ascii(slowTimestamp(d * 86400)); // years 2015..2120: 4 digits
       System.arraycopy(date, 0, dayTable, (int) (d - firstTableDay) * 10, 10);
     }
+    this.changedAtChars = new byte[spec.day() + 1][];
+    this.daySuffixChars = new byte[spec.day() + 1][];
+    for (int d = 2; d <= spec.day(); d++) {
+      changedAtChars[d] = ascii(changedAt(d));
+      daySuffixChars[d] = ascii(" (day " + d + ")");
+    }
   }
 
   public SyntheticStudySpec spec() {
     return spec;
+  }
+
+  /**
+   * The {@code dateModified} of a record changed on day {@code day} (2..{@value
+   * SyntheticStudySpec#MAX_DAY}): noon UTC of 2120-01-01 plus {@code day - 1} days, so {@code
+   * changedAt(2)} is {@code "2120-01-02 12:00:00"} and {@code changedAt(10)} {@code "2120-01-10
+   * 12:00:00"}. Later than every day-1 {@code dateModified} of every spec (the latest, of the last
+   * of 10^9 records, falls in 2119), and later for a later day.
+   */
+  public static String changedAt(int day) {
+    if (day < 2 || day > SyntheticStudySpec.MAX_DAY) {
+      throw new IllegalArgumentException(
+          "day must be 2.." + SyntheticStudySpec.MAX_DAY + ", was " + day);
+    }
+    return slowTimestamp(CHANGED_EPOCH_SECOND + (day - 1) * 86400L);
+  }
+
+  /**
+   * The latest day in 2..{@code spec().day()} on which record {@code i} (0-based) of study {@code
+   * study} changed, or 1 if it has not changed since day 1: its {@code dateModified} is {@link
+   * #changedAt} of that day.
+   */
+  public int lastChangeDay(int study, long i) {
+    int day = new RecordFacts(study, i).changeDay;
+    return day == 0 ? 1 : day;
   }
 
   /** {@code SYN001}, {@code SYN002}, … */
@@ -558,12 +626,16 @@ public final class SyntheticStudyData implements StudyData {
     return n;
   }
 
-  /** Record {@code i} (0-based) of study {@code study}: a pure function of (seed, study, i). */
+  /**
+   * Record {@code i} (0-based) of study {@code study}: a pure function of (seed, study, i) and,
+   * from day 2 on, of the spec's day and changeEvery.
+   */
   public ObjectNode record(int study, long i) {
     RecordFacts r = new RecordFacts(study, i);
     byte[] b = new byte[VALUE_CHARS];
     String dc = ascii(b, writeTimestamp(r.created, b, 0));
-    String dm = ascii(b, writeTimestamp(r.modified, b, 0));
+    String dayOneModified = ascii(b, writeTimestamp(r.modified, b, 0));
+    String dm = r.changeDay == 0 ? dayOneModified : ascii(changedAtChars[r.changeDay], 19);
     ObjectNode n = NODES.objectNode();
     n.put("studyKey", studyKeys[study]);
     n.put("intervalId", FIRST_INTERVAL_ID + r.interval);
@@ -588,7 +660,7 @@ public final class SyntheticStudyData implements StudyData {
       k.put("keywordName", "Source Verified");
       k.put("keywordKey", "SDV");
       k.put("keywordId", 301);
-      k.put("dateAdded", dm);
+      k.put("dateAdded", dayOneModified);
     }
     ObjectNode data = n.putObject("recordData");
     data.put("dateCreated", dc);
@@ -668,7 +740,10 @@ public final class SyntheticStudyData implements StudyData {
     int dcLength = at - dc;
     at = put(R_DATE_MODIFIED, b, at);
     int dm = at;
-    at = writeTimestamp(r.modified, b, at);
+    at =
+        r.changeDay == 0
+            ? writeTimestamp(r.modified, b, at)
+            : put(changedAtChars[r.changeDay], b, at);
     int dmLength = at - dm;
     at = put(R_SUBJECT_ID, b, at);
     at = writeDecimal(FIRST_SUBJECT_ID + r.subject, b, at);
@@ -681,8 +756,9 @@ public final class SyntheticStudyData implements StudyData {
     at = put(R_KEYWORDS, b, at);
     if (r.sourceVerified) {
       at = put(R_KEYWORD, b, at);
-      System.arraycopy(b, dm, b, at, dmLength);
-      at = put(R_KEYWORD_END, b, at + dmLength);
+      // A change keeps the keyword's dateAdded: the day-1 dateModified.
+      at = r.changeDay == 0 ? copy(b, dm, dmLength, at) : writeTimestamp(r.modified, b, at);
+      at = put(R_KEYWORD_END, b, at);
     }
     at = put(R_RECORD_DATA, b, at);
     System.arraycopy(b, dc, b, at, dcLength);
@@ -822,6 +898,8 @@ public final class SyntheticStudyData implements StudyData {
     final int status;
     final boolean deleted;
     final boolean sourceVerified;
+    // The latest day in 2..spec.day() on which the record changed, 0 if none.
+    final int changeDay;
 
     RecordFacts(int study, long i) {
       form = formOfRecord(i);
@@ -833,8 +911,20 @@ public final class SyntheticStudyData implements StudyData {
       modified = created + ((hash >>> 40) & 0xFFFF);
       recordId = FIRST_RECORD_ID + i;
       status = (int) ((hash >>> 8) & 0xFF) % 3;
-      deleted = ((hash >>> 16) & 0x7F) == 0;
       sourceVerified = ((hash >>> 24) & 0x3F) == 0;
+      int day = 0;
+      long change = 0;
+      for (int d = spec.day(); d >= 2; d--) {
+        change = mix(hash + d * 0xA24BAED4963EE407L);
+        if (Long.remainderUnsigned(change, spec.changeEvery()) == 0) {
+          day = d;
+          break;
+        }
+      }
+      changeDay = day;
+      deleted =
+          ((hash >>> 16) & 0x7F) == 0
+              || (day != 0 && Long.remainderUnsigned(mix(change ^ 0x5851F42D4C957F2DL), 10) == 0);
     }
   }
 
@@ -853,6 +943,22 @@ public final class SyntheticStudyData implements StudyData {
    * #VALUE_CHARS} chars); returns the end.
    */
   private int writeValue(int v, RecordFacts r, byte[] b, int at) {
+    int end = writeDayOneValue(v, r, b, at);
+    if (r.changeDay == 0) {
+      return end;
+    }
+    if (v == 0) { // the first integer variable: plus the day, a blank counting as 0
+      int value = 0;
+      for (int k = at; k < end; k++) {
+        value = value * 10 + (b[k] - '0');
+      }
+      return writeDecimal(value + r.changeDay, b, at);
+    }
+    return v == 4 ? put(daySuffixChars[r.changeDay], b, end) : end; // the first text variable
+  }
+
+  /** {@link #writeValue} of a record as on day 1. */
+  private int writeDayOneValue(int v, RecordFacts r, byte[] b, int at) {
     long x = mix(r.hash + v * 0xD6E8FEB86659FD93L);
     if (Long.remainderUnsigned(x, 25) == 0) {
       return at;

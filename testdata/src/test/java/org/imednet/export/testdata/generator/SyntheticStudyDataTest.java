@@ -160,6 +160,70 @@ class SyntheticStudyDataTest {
         IllegalArgumentException.class, () -> SyntheticStudySpec.create().withFormsPerStudy(0));
     assertThrows(
         IllegalArgumentException.class, () -> SyntheticStudySpec.create().withRecordsPerStudy(-1));
+    assertEquals("5,2,3,4,6", SyntheticStudySpec.parse("5,2,3,4,6").toString());
+    assertEquals("42,1,20,30,1000000", SyntheticStudySpec.create().toString());
+    assertEquals(SyntheticStudySpec.create(), SyntheticStudySpec.parse("42,1,20,30,1000000,100,1"));
+    assertEquals(
+        "42,1,20,30,1000000", SyntheticStudySpec.parse("42,1,20,30,1000000,100,1").toString());
+  }
+
+  @Test
+  void specWithChangesParsesSevenFieldsAndRoundTrips() {
+    SyntheticStudySpec spec =
+        SyntheticStudySpec.create()
+            .withSeed(5)
+            .withStudies(2)
+            .withFormsPerStudy(3)
+            .withVariablesPerForm(4)
+            .withRecordsPerStudy(6)
+            .withChanges(50, 2);
+    assertEquals(spec, SyntheticStudySpec.parse(" 5, 2,3,4,6,50 ,2"));
+    assertEquals("5,2,3,4,6,50,2", spec.toString());
+    assertEquals(50, spec.changeEvery());
+    assertEquals(2, spec.day());
+    for (SyntheticStudySpec s :
+        List.of(
+            spec,
+            spec.withChanges(100, 3),
+            spec.withChanges(7, 1),
+            spec.withChanges(1, SyntheticStudySpec.MAX_DAY))) {
+      assertEquals(s, SyntheticStudySpec.parse(s.toString()), s.toString());
+    }
+    assertEquals("5,2,3,4,6,7,1", spec.withChanges(7, 1).toString());
+    assertEquals(1, SyntheticStudySpec.create().day());
+    assertEquals(100, SyntheticStudySpec.create().changeEvery());
+  }
+
+  @Test
+  void specWithChangesRejectsBadValuesByName() {
+    assertEquals(
+        "changeEvery must be >= 1, was 0",
+        assertThrows(
+                IllegalArgumentException.class, () -> SyntheticStudySpec.create().withChanges(0, 2))
+            .getMessage());
+    assertEquals(
+        "day must be 1..3650, was 0",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SyntheticStudySpec.create().withChanges(100, 0))
+            .getMessage());
+    assertEquals(
+        "day must be 1..3650, was 3651",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SyntheticStudySpec.parse("1,1,1,1,1,100,3651"))
+            .getMessage());
+    assertEquals(
+        "expected seed,studies,forms,vars,records or seed,studies,forms,vars,records,changeEvery,day,"
+            + " was '1,1,1,1,1,100'",
+        assertThrows(
+                IllegalArgumentException.class, () -> SyntheticStudySpec.parse("1,1,1,1,1,100"))
+            .getMessage());
+    assertEquals(
+        "expected 7 integers seed,studies,forms,vars,records,changeEvery,day, was '1,1,1,1,1,x,2'",
+        assertThrows(
+                IllegalArgumentException.class, () -> SyntheticStudySpec.parse("1,1,1,1,1,x,2"))
+            .getMessage());
   }
 
   /** The tree of items() serialized, as the emulator's generic path writes it. */
@@ -195,20 +259,38 @@ class SyntheticStudyDataTest {
 
   @Test
   void directRecordWriterWritesExactlyTheTreesText() throws Exception {
+    assertDirectRecordWriterWritesTheTreesText(SyntheticStudySpec.create().withSeed(11));
+  }
+
+  @Test
+  void directRecordWriterWritesExactlyTheTreesTextOfLaterDays() throws Exception {
+    // One record in 3 changes per day: every branch of a change (deleted or not, a Source
+    // Verified keyword, a blank integer) occurs in each form; day 2 also with the default rate.
+    SyntheticStudySpec spec = SyntheticStudySpec.create().withSeed(11);
+    for (SyntheticStudySpec day :
+        List.of(spec.withChanges(100, 2), spec.withChanges(3, 2), spec.withChanges(3, 5))) {
+      String all = assertDirectRecordWriterWritesTheTreesText(day);
+      assertTrue(all.contains(SyntheticStudyData.changedAt(day.day())), day.toString());
+    }
+  }
+
+  /** Compares both record writers on 2000 records of 17 variables in 3 forms of 2 studies. */
+  private static String assertDirectRecordWriterWritesTheTreesText(SyntheticStudySpec spec)
+      throws Exception {
     SyntheticStudyData data =
         new SyntheticStudyData(
-            SyntheticStudySpec.create()
-                .withSeed(11)
-                .withStudies(2)
+            spec.withStudies(2)
                 .withFormsPerStudy(3)
                 .withVariablesPerForm(17)
                 .withRecordsPerStudy(2000));
+    StringBuilder written = new StringBuilder();
     for (String study : List.of("SYN001", "SYN002")) {
       for (int f = 0; f < 3; f++) {
         Slice form = Slice.all().withFormId(SyntheticStudyData.FIRST_FORM_ID + f);
         long size = data.recordsOfForm(f);
         String all = direct(data, study, Resource.RECORDS, form, 0, false, Long.MAX_VALUE, size);
         assertEquals(viaTrees(data.items(study, Resource.RECORDS, form, 0, false), size), all);
+        written.append(all);
         // The generated text covers every branch: keywords, deleted records, blank values.
         if (f == 0 && study.equals("SYN001")) {
           assertTrue(all.contains("\"keywordName\":\"Source Verified\""));
@@ -229,6 +311,7 @@ class SyntheticStudyDataTest {
         viaTrees(data.items("SYN002", Resource.RECORDS, keyset, 600, false), 500),
         direct(data, "SYN002", Resource.RECORDS, keyset, 600, false, 500, 33));
     assertEquals("[]", direct(data, "SYN001", Resource.RECORDS, keyset, 10_000, false, 500, 0));
+    return written.toString();
   }
 
   @Test

@@ -44,8 +44,9 @@ public final class DateWindow implements Serializable {
     try {
       return LocalDate.parse(Objects.requireNonNull(value, option).strip());
     } catch (DateTimeParseException e) {
+      // No cause: the CLI prints the innermost message, and this one names the option.
       throw new IllegalArgumentException(
-          option + " must be a date YYYY-MM-DD, was '" + value + "'", e);
+          option + " must be a date YYYY-MM-DD, was '" + value + "'");
     }
   }
 

@@ -86,6 +86,10 @@ final class LakeCommand implements Runnable {
       for (int i = 0; i < n; i++) {
         Object v = rs.getObject(i + 1);
         r[i] = v == null ? "NULL" : v.toString();
+        if (v instanceof java.sql.Timestamp && r[i].endsWith(".0")) {
+          // Timestamp prints whole seconds as "…:00.0"; DuckDB's own shell prints "…:00".
+          r[i] = r[i].substring(0, r[i].length() - 2);
+        }
         w[i] = Math.max(w[i], r[i].length());
       }
       rows.add(r);

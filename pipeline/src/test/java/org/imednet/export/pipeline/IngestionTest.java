@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -31,11 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The bronze/silver workflow against the emulator, with the sample study changed for a "next day":
- * values edited (later dateModified, new revisions), a record added, a record deleted.
+ * The bronze/silver workflow against the emulator, with the sample study swapped for its "next
+ * day": values edited (later dateModified, new revisions), a record added, a record deleted.
  */
 class IngestionTest {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String STUDY = "CARDIO01";
   private static final DateWindow DAY_1 = DateWindow.parse("2025-01-01", "2025-12-31");
   private static final DateWindow DAY_2 = DateWindow.parse("2026-01-01", "2026-01-31");
@@ -227,72 +224,14 @@ class IngestionTest {
     return r.getMessage();
   }
 
-  /** Day 2 of the study: two records edited, one deleted, one added; two new revisions. */
+  /**
+   * Day 2 of the study, swapped in from {@code testdata/studies-next-day} (see its script): two
+   * records edited, one deleted, one added; two new revisions.
+   */
   private void nextDay() {
-    ObjectNode r1 = data.record(STUDY, 880001);
-    r1.put("dateModified", "2026-01-12 14:30:00");
-    ((ObjectNode) r1.get("recordData")).put("dateModified", "2026-01-12 14:30:00");
-    ((ObjectNode) r1.get("recordData")).put("HEIGHT", "173");
-    data.replaceRecord(STUDY, r1);
-
-    ObjectNode r2 = data.record(STUDY, 880002);
-    r2.put("dateModified", "2026-01-10 09:00:00");
-    ((ObjectNode) r2.get("recordData")).put("dateModified", "2026-01-10 09:00:00");
-    ((ObjectNode) r2.get("recordData")).put("SYSBP", "131");
-    ((ObjectNode) r2.get("recordData")).put("VSCOMM", "Repeated after rest");
-    data.replaceRecord(STUDY, r2);
-
-    ObjectNode r3 = data.record(STUDY, 880003);
-    r3.put("deleted", true);
-    r3.put("dateModified", "2026-01-15 08:00:00");
-    data.replaceRecord(STUDY, r3);
-
-    ObjectNode added = r2.deepCopy();
-    added.put("recordId", 880300);
-    added.put("recordOid", "REC-880300");
-    added.put("dateCreated", "2026-01-20 10:00:00");
-    added.put("dateModified", "2026-01-20 10:00:00");
-    ObjectNode values = (ObjectNode) added.get("recordData");
-    values.put("dateCreated", "2026-01-20 10:00:00");
-    values.put("dateModified", "2026-01-20 10:00:00");
-    values.put("SYSBP", "118");
-    data.addRecord(STUDY, added);
-
-    List<JsonNode> revisions = new ArrayList<>(data.list(STUDY, Resource.RECORD_REVISIONS));
-    revisions.add(
-        revision(1_500_191, 880002, 3, 2, "2026-01-10 09:00:00", false, "Transcription error"));
-    revisions.add(revision(1_500_192, 880003, 3, 1, "2026-01-15 08:00:00", true, "Duplicate"));
-    data.setItems(STUDY, Resource.RECORD_REVISIONS, revisions);
-  }
-
-  private static ObjectNode revision(
-      long id,
-      long recordId,
-      int recordRevision,
-      int dataRevision,
-      String created,
-      boolean deleted,
-      String reason) {
-    ObjectNode r = MAPPER.createObjectNode();
-    r.put("studyKey", STUDY);
-    r.put("recordRevisionId", id);
-    r.put("recordId", recordId);
-    r.put("recordOid", "REC-" + recordId);
-    r.put("recordRevision", recordRevision);
-    r.put("dataRevision", dataRevision);
-    r.put("recordStatus", "Record Complete");
-    r.put("subjectId", 5521);
-    r.put("subjectOid", "OID-5521");
-    r.put("subjectKey", "12-001");
-    r.put("siteId", 12);
-    r.put("formKey", "VS");
-    r.put("intervalId", 41);
-    r.put("role", "Research Coordinator");
-    r.put("user", "mlopez");
-    r.put("reasonForChange", reason);
-    r.put("deleted", deleted);
-    r.put("dateCreated", created);
-    return r;
+    FolderStudyData next = FolderStudyData.load(SampleStudies.nextDayRoot());
+    data.setItems(STUDY, Resource.RECORDS, next.list(STUDY, Resource.RECORDS));
+    data.setItems(STUDY, Resource.RECORD_REVISIONS, next.list(STUDY, Resource.RECORD_REVISIONS));
   }
 
   /**

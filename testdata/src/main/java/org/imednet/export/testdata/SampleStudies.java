@@ -47,6 +47,20 @@ public final class SampleStudies {
     return root;
   }
 
+  /**
+   * The sample studies as they are on the "next day" ({@code testdata/studies-next-day/}, written
+   * by its {@code make-next-day.py}: CARDIO01 with two records edited, one deleted, one added and
+   * two new revisions), for showing incremental loads. Only in the source tree.
+   */
+  public static synchronized Path nextDayRoot() {
+    Path next = root().resolveSibling("studies-next-day");
+    if (!Files.isRegularFile(next.resolve(MARKER))) {
+      throw new IllegalStateException(
+          "the next-day sample studies are not at " + next + " (they are not in the testdata jar)");
+    }
+    return next;
+  }
+
   /** The sample study keys, sorted. */
   public static List<String> keys() {
     List<String> keys = new ArrayList<>();

@@ -40,21 +40,9 @@ final class BuildSilverCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<String> studies;
-    Path db;
-    if (allStudies) {
-      if (positional.size() != 1) {
-        throw new IllegalArgumentException("with --all-studies give only the DuckDB file");
-      }
-      studies = null;
-      db = Path.of(positional.get(0));
-    } else {
-      if (positional.size() != 2) {
-        throw new IllegalArgumentException("give STUDY and DB (or --all-studies DB)");
-      }
-      studies = List.of(positional.get(0));
-      db = Path.of(positional.get(1));
-    }
+    StudyAndDatabase args = StudyAndDatabase.parse(positional, allStudies);
+    List<String> studies = args.study == null ? null : List.of(args.study);
+    Path db = args.database;
     if (!Files.isRegularFile(db)) {
       throw new IllegalArgumentException(db + " does not exist: run ingest-revisions first");
     }

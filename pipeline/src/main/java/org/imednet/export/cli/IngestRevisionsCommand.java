@@ -73,21 +73,9 @@ final class IngestRevisionsCommand implements Callable<Integer> {
     common.beamArgs = beamArgs;
     rejectExportOnlyOptions(common, "ingest-revisions");
     DateWindow window = DateWindow.parse(startDate, endDate);
-    String study;
-    Path db;
-    if (common.allStudies) {
-      if (positional.size() != 1) {
-        throw new IllegalArgumentException("with --all-studies give only the DuckDB file");
-      }
-      study = null;
-      db = Path.of(positional.get(0));
-    } else {
-      if (positional.size() != 2) {
-        throw new IllegalArgumentException("give STUDY and DB (or --all-studies DB)");
-      }
-      study = positional.get(0);
-      db = Path.of(positional.get(1));
-    }
+    StudyAndDatabase args = StudyAndDatabase.parse(positional, common.allStudies);
+    String study = args.study;
+    Path db = args.database;
     ApiConfig api = common.apiConfig();
     List<String> studies = common.studies(study == null ? List.of() : List.of(study), api);
     Ingestion.Result r;

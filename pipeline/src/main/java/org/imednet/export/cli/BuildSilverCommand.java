@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "build-silver",
     mixinStandardHelpOptions = true,
-    header = "Rebuild the current state and the value audit from the bronze tables.",
+    header = "Rebuild silver current state and value audit from bronze.",
     description = {
       "Rebuild, in one transaction, from the bronze tables of a DuckDB file:",
       "  silver_current_state  the latest observed version of each record, one row per non-blank",

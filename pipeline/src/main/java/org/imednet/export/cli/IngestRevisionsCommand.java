@@ -20,7 +20,7 @@ import picocli.CommandLine.Unmatched;
 @Command(
     name = "ingest-revisions",
     mixinStandardHelpOptions = true,
-    header = "Load a date window of record history into the bronze tables of a DuckDB file.",
+    header = "Load a date window of record history into DuckDB bronze.",
     description = {
       "Load a date window (UTC days, both included) of one study's record history into DuckDB:",
       "  bronze_record_revisions  the record revisions created in the window (audit metadata)",

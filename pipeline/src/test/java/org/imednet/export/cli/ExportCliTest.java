@@ -496,14 +496,27 @@ class ExportCliTest {
             List.of("export", "snowflake", "--help"),
             List.of("lake", "query", "--help"),
             List.of("emulator", "--help"),
-            List.of("demo", "--help"))) {
+            List.of("demo", "--help"),
+            List.of("ingest-revisions", "--help"),
+            List.of("build-silver", "--help"),
+            List.of("sql", "--help"))) {
       CliFixture.Run run = CliFixture.run(cmd.toArray(new String[0]));
       assertEquals(0, run.exitCode, cmd + " " + run);
       assertTrue(run.out.contains("Usage: imednet"), cmd + " " + run);
     }
     // Command lists show each command's one-line summary whole, not a description cut mid-line.
     String top = CliFixture.run("--help").out;
-    assertTrue(top.contains("emulator  Run the local iMednet API emulator on 127.0.0.1.\n"), top);
+    assertTrue(
+        top.contains("  emulator          Run the local iMednet API emulator on 127.0.0.1.\n"),
+        top);
+    assertTrue(
+        top.contains(
+            "  ingest-revisions  Load a date window of record history into DuckDB bronze.\n"),
+        top);
+    assertTrue(
+        top.contains(
+            "  build-silver      Rebuild silver current state and value audit from" + " bronze.\n"),
+        top);
     String export = CliFixture.run("export", "--help").out;
     assertTrue(
         export.contains("parquet    Export studies into a Hive-partitioned Parquet lake.\n"));

@@ -29,7 +29,7 @@ import picocli.CommandLine.Unmatched;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    header = "Export the sample studies via the local emulator (no account).",
+    header = "Export the sample studies through the local emulator.",
     description = {
       "Export the bundled sample studies through the local API emulator into",
       "OUT/lake (Hive Parquet), OUT/lake_metadata and OUT/imednet.duckdb (table study_records),",

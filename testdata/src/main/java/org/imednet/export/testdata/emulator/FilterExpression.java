@@ -121,6 +121,42 @@ public final class FilterExpression {
       if (c == null) {
         return op == Op.NE;
       }
+      return holds(c);
+    }
+
+    /**
+     * Whether {@link #testInstant} applies: the value is a date or timestamp and the operator a
+     * comparison, so an attribute that is a date or timestamp string compares as a UTC instant.
+     */
+    public boolean isInstant() {
+      return epochMicros != null && op != Op.CONTAINS && op != Op.CONTAINS_ALT;
+    }
+
+    /**
+     * What {@link #test} answers for a string attribute that is a date or timestamp of {@code
+     * actualMicros} (microseconds since the epoch, UTC), without the string: for a {@link
+     * StudyData} that knows its items' timestamps as numbers. Only when {@link #isInstant()}.
+     */
+    public boolean testInstant(long actualMicros) {
+      if (!isInstant()) {
+        throw new IllegalStateException("not a date or timestamp comparison: " + this);
+      }
+      return holds(Long.compare(actualMicros, epochMicros));
+    }
+
+    /** What {@link #test} answers for a JSON boolean attribute {@code actual}. */
+    public boolean testBoolean(boolean actual) {
+      if (op == Op.CONTAINS || op == Op.CONTAINS_ALT) {
+        return Boolean.toString(actual).contains(value.toLowerCase(Locale.ROOT));
+      }
+      if (bool == null) {
+        return op == Op.NE;
+      }
+      return holds(Boolean.compare(actual, bool));
+    }
+
+    /** Whether the operator holds for an attribute that compares as {@code c} to the value. */
+    private boolean holds(int c) {
       switch (op) {
         case EQ:
           return c == 0;

@@ -88,7 +88,14 @@ import org.slf4j.LoggerFactory;
  *       CPU-µs per record).
  *   <li>Queries whose filter is an AND of {@code formId==F} and primary-id bounds, sorted by the
  *       primary id, are answered by index (see {@link Slice}): the exporter's keyset reads never
- *       scan. Any other query scans the study's items of that resource.
+ *       scan. With further AND terms ({@code formId==F;recordId>X;dateModified>=T;dateModified<U},
+ *       the incremental reads) and no {@code recordDataFilter}, data that {@link
+ *       StudyData#isImmutable is immutable} answers from the ids of the form's matching items
+ *       ({@link StudyData#matchingIds}, computed once per study, resource, form and terms and
+ *       cached), so each page costs a binary search plus its own items. Any other query, and any
+ *       query of mutable data such as {@link FolderStudyData}, scans the study's items of that
+ *       resource (from the slice's start to its end: every match is counted for {@code
+ *       totalElements}).
  * </ul>
  *
  * <p>Every request is recorded ({@link #requests()}, unless {@link Builder#recordRequests} is off)
@@ -109,6 +116,12 @@ public final class ImednetEmulator implements AutoCloseable {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonFactory JSON = MAPPER.getFactory();
+
+  /**
+   * At most this many ids (8 bytes each) of filtered keyset queries are cached for immutable data
+   * ({@link StudyData#matchingIds}); a form larger than that is matched per request.
+   */
+  static final long MAX_CACHED_IDS = 8_000_000;
 
   /** Pages up to this size are sent with Content-Length from a per-thread buffer. */
   private static final int MAX_BUFFERED_PAGE = 2 << 20;
@@ -184,6 +197,7 @@ public final class ImednetEmulator implements AutoCloseable {
   private final Clock clock;
   private final LongSupplier ticker;
   private final boolean recordRequests;
+  private final MatchingIdsCache matchingIds = new MatchingIdsCache(MAX_CACHED_IDS);
   private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong requestCount = new AtomicLong();
   private final Map<Integer, LongAdder> statusCounts = new ConcurrentHashMap<>();
@@ -685,6 +699,12 @@ public final class ImednetEmulator implements AutoCloseable {
               };
       return new Page(q.page, q.size, total, sortEcho, items);
     }
+    if (descending != null && residual.size() == 1 && rdf == null && data.isImmutable()) {
+      Page page = filteredKeysetPage(studyKey, resource, q, slice, residual.get(0), descending);
+      if (page != null) {
+        return page;
+      }
+    }
     Iterator<JsonNode> all =
         data.items(studyKey, resource, slice, 0, Boolean.TRUE.equals(descending));
     if (descending != null) {
@@ -711,6 +731,77 @@ public final class ImednetEmulator implements AutoCloseable {
     }
     matches.sort(comparator(q.sort, id));
     return window(q, sortEcho, matches);
+  }
+
+  /**
+   * A page in primary-id order of immutable data whose filter leaves {@code terms} besides formId
+   * and id bounds: from the ids of the form's items that match them ({@link StudyData#matchingIds},
+   * cached), so the count and the window are binary searches and only the window's items are
+   * written. Null when the data cannot tell the matches by id (then the caller scans).
+   */
+  private Page filteredKeysetPage(
+      String studyKey,
+      Resource resource,
+      Query q,
+      Slice slice,
+      List<FilterExpression.Term> terms,
+      boolean descending) {
+    List<String[]> sortEcho =
+        q.sort.isEmpty()
+            ? Collections.singletonList(new String[] {resource.idField(), "ASC"})
+            : q.sort;
+    long[] ids;
+    if (slice.isEmptyRange()) {
+      ids = new long[0];
+    } else {
+      Slice whole = slice.formId() == null ? Slice.all() : Slice.all().withFormId(slice.formId());
+      if (data.count(studyKey, resource, whole) <= MAX_CACHED_IDS) {
+        ids =
+            matchingIds.ids(
+                studyKey,
+                resource,
+                slice.formId(),
+                terms,
+                () -> data.matchingIds(studyKey, resource, whole, terms));
+      } else {
+        ids = data.matchingIds(studyKey, resource, slice, terms);
+      }
+      if (ids == null) {
+        return null;
+      }
+    }
+    int lo = upperBound(ids, slice.afterId());
+    int hi = upperBound(ids, slice.upToId());
+    long total = Math.max(0, hi - lo);
+    long offset = (long) q.page * q.size;
+    if (offset >= total) {
+      return new Page(q.page, q.size, total, sortEcho, (g, out) -> {});
+    }
+    int from = descending ? (int) Math.max(lo, hi - offset - q.size) : (int) (lo + offset);
+    int to = descending ? (int) (hi - offset) : (int) Math.min(hi, lo + offset + q.size);
+    long[] matched = ids;
+    Long formId = slice.formId();
+    ItemsWriter items =
+        (g, out) -> {
+          g.flush();
+          data.writeItems(out, studyKey, resource, formId, matched, from, to, descending);
+        };
+    return new Page(q.page, q.size, total, sortEcho, items);
+  }
+
+  /** The first index of {@code ids} (ascending) whose id is greater than {@code bound}. */
+  private static int upperBound(long[] ids, long bound) {
+    int lo = 0;
+    int hi = ids.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (ids[mid] <= bound) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   private static Page window(Query q, List<String[]> sort, List<JsonNode> matches) {

@@ -14,10 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.imednet.export.testdata.emulator.FilterExpression;
 import org.imednet.export.testdata.emulator.Resource;
 import org.imednet.export.testdata.emulator.Slice;
 import org.imednet.export.testdata.emulator.StudyData;
@@ -362,6 +364,113 @@ public final class SyntheticStudyData implements StudyData {
       out.write(text, 0, writer.write(study, i, text, at));
     }
     return n;
+  }
+
+  /** Items are a pure function of the spec: the emulator may cache what it derives from them. */
+  @Override
+  public boolean isImmutable() {
+    return true;
+  }
+
+  /**
+   * Records filtered on {@code dateModified} and {@code dateCreated} (compared with a date or
+   * timestamp) and {@code deleted} are matched from their hashes ({@link #lastChangeDay} and the
+   * timestamp arithmetic the writers use), without building a tree: about 20 ns per record rather
+   * than 3 µs. Other terms and resources are tested on trees ({@link StudyData#matchingIds}).
+   */
+  @Override
+  public long[] matchingIds(
+      String studyKey, Resource resource, Slice slice, List<FilterExpression.Term> terms) {
+    if (resource != Resource.RECORDS || !recordTermsWithoutTrees(terms)) {
+      return StudyData.super.matchingIds(studyKey, resource, slice, terms);
+    }
+    int study = studyNumber(studyKey);
+    long[] range = range(study, resource, slice);
+    long[] ids = new long[(int) Math.min(range[1] - range[0], 1 << 16)];
+    int n = 0;
+    for (long i = range[0]; i < range[1]; i++) {
+      RecordFacts r = new RecordFacts(study, i);
+      if (matches(r, terms)) {
+        if (n == ids.length) {
+          ids = Arrays.copyOf(ids, Math.max(16, 2 * n));
+        }
+        ids[n++] = r.recordId;
+      }
+    }
+    return Arrays.copyOf(ids, n);
+  }
+
+  /** Whether {@link #matches} can test every term of a records filter. */
+  private static boolean recordTermsWithoutTrees(List<FilterExpression.Term> terms) {
+    for (FilterExpression.Term t : terms) {
+      switch (t.attribute()) {
+        case "dateModified":
+        case "dateCreated":
+          if (!t.isInstant()) {
+            return false;
+          }
+          break;
+        case "deleted":
+          break;
+        default:
+          return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@link FilterExpression.Term#test} of the record's attributes, from its facts. */
+  private static boolean matches(RecordFacts r, List<FilterExpression.Term> terms) {
+    for (FilterExpression.Term t : terms) {
+      boolean ok;
+      switch (t.attribute()) {
+        case "dateModified":
+          ok = t.testInstant(r.modifiedEpochSecond() * 1_000_000L);
+          break;
+        case "dateCreated":
+          ok = t.testInstant((BASE_EPOCH_SECOND + r.created) * 1_000_000L);
+          break;
+        default: // deleted
+          ok = t.testBoolean(r.deleted);
+          break;
+      }
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Records are written as text by id, in one buffer; the other resources by runs of ids. */
+  @Override
+  public long writeItems(
+      OutputStream out,
+      String studyKey,
+      Resource resource,
+      Long formId,
+      long[] ids,
+      int from,
+      int to,
+      boolean descending)
+      throws IOException {
+    if (resource != Resource.RECORDS) {
+      return StudyData.super.writeItems(out, studyKey, resource, formId, ids, from, to, descending);
+    }
+    int study = studyNumber(studyKey);
+    byte[] text = new byte[1 + recordChars()];
+    for (int k = 0; k < to - from; k++) {
+      long i = ids[descending ? to - 1 - k : from + k] - FIRST_RECORD_ID;
+      if (study == 0 || i < 0 || i >= spec.recordsPerStudy()) {
+        throw new IllegalArgumentException(
+            "no record " + (i + FIRST_RECORD_ID) + " in study " + studyKey);
+      }
+      int at = 0;
+      if (k > 0) {
+        text[at++] = ',';
+      }
+      out.write(text, 0, writeRecordText(study, i, text, at));
+    }
+    return Math.max(0, to - from);
   }
 
   /** Writes the JSON text of item {@code i} of a study into b at {@code at}; returns the end. */
@@ -925,6 +1034,13 @@ public final class SyntheticStudyData implements StudyData {
       deleted =
           ((hash >>> 16) & 0x7F) == 0
               || (day != 0 && Long.remainderUnsigned(mix(change ^ 0x5851F42D4C957F2DL), 10) == 0);
+    }
+
+    /** The epoch second of {@code dateModified}: day 1's, or {@link #changedAt} of changeDay. */
+    long modifiedEpochSecond() {
+      return changeDay == 0
+          ? BASE_EPOCH_SECOND + modified
+          : CHANGED_EPOCH_SECOND + (changeDay - 1) * 86400L;
     }
   }
 

@@ -137,6 +137,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
   private final PublicKey publicKey;
   private final SnowflakeFaults faults;
   private final boolean dedupe;
+  private final int requestedPort;
 
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final List<String> statements = Collections.synchronizedList(new ArrayList<>());
@@ -165,6 +166,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
     this.publicKey = b.publicKey;
     this.faults = b.faults;
     this.dedupe = b.dedupe;
+    this.requestedPort = b.port;
   }
 
   public static Builder builder() {
@@ -179,6 +181,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private PublicKey publicKey;
     private SnowflakeFaults faults = SnowflakeFaults.none();
     private boolean dedupe = true;
+    private int port;
 
     private Builder() {}
 
@@ -213,6 +216,15 @@ public final class SnowflakeEmulator implements AutoCloseable {
       return this;
     }
 
+    /** Port on 127.0.0.1 to listen on; default 0, an ephemeral port (see {@link #port()}). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port must be 0..65535, was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
     public SnowflakeEmulator build() {
       if (root == null) {
         throw new IllegalStateException("root() is required");
@@ -221,7 +233,9 @@ public final class SnowflakeEmulator implements AutoCloseable {
     }
   }
 
-  /** Opens DuckDB and starts listening on an ephemeral port of 127.0.0.1. */
+  /**
+   * Opens DuckDB and starts listening on 127.0.0.1 (an ephemeral port unless {@link Builder#port}).
+   */
   public SnowflakeEmulator start() throws IOException {
     if (server != null) {
       throw new IllegalStateException("already started");
@@ -232,7 +246,21 @@ public final class SnowflakeEmulator implements AutoCloseable {
     } catch (SQLException e) {
       throw new IOException("cannot open DuckDB under " + root, e);
     }
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    try {
+      server =
+          HttpServer.create(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 0);
+    } catch (IOException e) {
+      IOException failure =
+          new IOException("cannot listen on 127.0.0.1:" + requestedPort + ": " + e.getMessage(), e);
+      try {
+        backend.close();
+      } catch (SQLException suppressed) {
+        failure.addSuppressed(suppressed);
+      }
+      backend = null;
+      throw failure;
+    }
     executor =
         Executors.newCachedThreadPool(
             r -> {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.imednet.export.testdata.emulator.FilterExpression;
 import org.imednet.export.testdata.emulator.ImednetEmulator;
 import org.imednet.export.testdata.emulator.Resource;
 import org.imednet.export.testdata.emulator.Slice;
@@ -69,28 +70,30 @@ class SyntheticStudyDaysEmulatorTest {
     }
   }
 
-  @Test
-  void eachKeysetPageScansOnlyTheRecordsAfterItsStart() throws Exception {
-    SyntheticStudyData synthetic =
-        new SyntheticStudyData(
-            SyntheticStudySpec.create()
-                .withFormsPerStudy(2)
-                .withVariablesPerForm(5)
-                .withRecordsPerStudy(40_000)
-                .withChanges(100, 2));
-    AtomicLong scanned = new AtomicLong();
-    StudyData counting = new ScanCounting(synthetic, scanned);
-    long lastOfForm = SyntheticStudyData.FIRST_RECORD_ID + 39_999;
+  /** Two forms of 20,000 records, 5 variables, day 2. */
+  private static SyntheticStudyData twoForms() {
+    return new SyntheticStudyData(
+        SyntheticStudySpec.create()
+            .withFormsPerStudy(2)
+            .withVariablesPerForm(5)
+            .withRecordsPerStudy(40_000)
+            .withChanges(100, 2));
+  }
+
+  /**
+   * Keyset-pages form 1001 from recordId 10,025,000 with the CHANGED filter, 50 per page; returns
+   * per page {trees built, records matched without a tree, records written, matchingIds calls}.
+   */
+  private static List<List<Long>> pageTheChanges(Counting counting) throws Exception {
+    List<List<Long>> perPage = new ArrayList<>();
     try (ImednetEmulator emu = ImednetEmulator.builder().data(counting).build().start()) {
       long after = SyntheticStudyData.FIRST_RECORD_ID + 20_000 + 5_000;
-      List<Long> scannedPerPage = new ArrayList<>();
-      List<Long> tails = new ArrayList<>();
       int read = 0;
       while (true) {
-        scanned.set(0);
+        counting.reset();
         JsonNode page = get(emu, "formId==1001;recordId>" + after + ";" + CHANGED, 50);
-        scannedPerPage.add(scanned.get());
-        tails.add(lastOfForm - after);
+        assertEquals(146 - read, page.at("/pagination/totalElements").asLong());
+        perPage.add(counting.counts());
         JsonNode items = page.get("data");
         read += items.size();
         if (items.size() < 50) {
@@ -99,11 +102,36 @@ class SyntheticStudyDaysEmulatorTest {
         after = items.get(items.size() - 1).get("recordId").asLong();
       }
       assertEquals(146, read);
-      // Every page scans from its recordId bound to the end of the form (the emulator counts the
-      // matches for totalElements), never from the start of the form.
-      assertEquals(tails, scannedPerPage);
-      assertEquals(List.of(14_999L, 9_608L, 5_130L), scannedPerPage);
     }
+    return perPage;
+  }
+
+  @Test
+  void keysetPagesOfTheSyntheticStudyReadOnlyTheirOwnRecords() throws Exception {
+    // The form's changes are matched once, from the records' hashes (20,000 records, no tree),
+    // and cached; every page is then a binary search plus the text of its own records.
+    assertEquals(
+        List.of(List.of(0L, 20_000L, 50L, 1L), List.of(0L, 0L, 50L, 0L), List.of(0L, 0L, 46L, 0L)),
+        pageTheChanges(new Counting(twoForms(), true, true)));
+  }
+
+  @Test
+  void keysetPagesOfImmutableDataWithoutFastMatchingTestTheFormOnce() throws Exception {
+    // The default matchingIds builds and tests every record of the form once, for the first page.
+    assertEquals(
+        List.of(List.of(20_000L, 0L, 50L, 1L), List.of(0L, 0L, 50L, 0L), List.of(0L, 0L, 46L, 0L)),
+        pageTheChanges(new Counting(twoForms(), true, false)));
+  }
+
+  @Test
+  void keysetPagesOfMutableDataScanTheRestOfTheFormPerPage() throws Exception {
+    // Data that may change (FolderStudyData) is scanned per request, as before: every page reads
+    // from its recordId bound to the end of the form (the matches are counted for totalElements).
+    // 14,999 = the form's last recordId 10,039,999 minus the first page's bound 10,025,000.
+    assertEquals(
+        List.of(
+            List.of(14_999L, 0L, 0L, 0L), List.of(9_608L, 0L, 0L, 0L), List.of(5_130L, 0L, 0L, 0L)),
+        pageTheChanges(new Counting(twoForms(), false, false)));
   }
 
   private static JsonNode get(ImednetEmulator emu, String filter, int size)
@@ -127,14 +155,40 @@ class SyntheticStudyDaysEmulatorTest {
     return MAPPER.readTree(r.body());
   }
 
-  /** The synthetic study, counting the items the emulator pulls through {@link #items}. */
-  private static final class ScanCounting implements StudyData {
+  /**
+   * The synthetic study, counting the trees the emulator pulls through {@link #items}, the records
+   * {@link #matchingIds} tells without a tree, the records written and the matchingIds calls.
+   * {@code immutable} says whether the emulator may cache; {@code fastMatching} whether the
+   * synthetic study's own matchingIds is used, or the tree-testing default.
+   */
+  private static final class Counting implements StudyData {
     private final SyntheticStudyData data;
-    private final AtomicLong scanned;
+    private final boolean immutable;
+    private final boolean fastMatching;
+    private final AtomicLong trees = new AtomicLong();
+    private final AtomicLong matched = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong matchingCalls = new AtomicLong();
 
-    ScanCounting(SyntheticStudyData data, AtomicLong scanned) {
+    Counting(SyntheticStudyData data, boolean immutable, boolean fastMatching) {
       this.data = data;
-      this.scanned = scanned;
+      this.immutable = immutable;
+      this.fastMatching = fastMatching;
+    }
+
+    void reset() {
+      for (AtomicLong n : List.of(trees, matched, written, matchingCalls)) {
+        n.set(0);
+      }
+    }
+
+    List<Long> counts() {
+      return List.of(trees.get(), matched.get(), written.get(), matchingCalls.get());
+    }
+
+    @Override
+    public boolean isImmutable() {
+      return immutable;
     }
 
     @Override
@@ -154,7 +208,7 @@ class SyntheticStudyDaysEmulatorTest {
 
         @Override
         public JsonNode next() {
-          scanned.incrementAndGet();
+          trees.incrementAndGet();
           return items.next();
         }
       };
@@ -163,6 +217,17 @@ class SyntheticStudyDaysEmulatorTest {
     @Override
     public long count(String studyKey, Resource resource, Slice slice) {
       return data.count(studyKey, resource, slice);
+    }
+
+    @Override
+    public long[] matchingIds(
+        String studyKey, Resource resource, Slice slice, List<FilterExpression.Term> terms) {
+      matchingCalls.incrementAndGet();
+      if (!fastMatching) {
+        return StudyData.super.matchingIds(studyKey, resource, slice, terms);
+      }
+      matched.addAndGet(data.count(studyKey, resource, slice));
+      return data.matchingIds(studyKey, resource, slice, terms);
     }
 
     @Override
@@ -175,7 +240,30 @@ class SyntheticStudyDaysEmulatorTest {
         boolean descending,
         long limit)
         throws IOException {
-      return data.writeItems(out, studyKey, resource, slice, offset, descending, limit);
+      long n = data.writeItems(out, studyKey, resource, slice, offset, descending, limit);
+      written.addAndGet(n);
+      return n;
+    }
+
+    @Override
+    public long writeItems(
+        OutputStream out,
+        String studyKey,
+        Resource resource,
+        Long formId,
+        long[] ids,
+        int from,
+        int to,
+        boolean descending)
+        throws IOException {
+      if (!fastMatching) {
+        // The default: runs of ids through writeItems(slice), which counts them.
+        return StudyData.super.writeItems(
+            out, studyKey, resource, formId, ids, from, to, descending);
+      }
+      long n = data.writeItems(out, studyKey, resource, formId, ids, from, to, descending);
+      written.addAndGet(n);
+      return n;
     }
   }
 }

@@ -1,0 +1,315 @@
+package org.imednet.export.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.imednet.export.api.Secret;
+import org.imednet.export.sinks.snowflake.SnowflakeSettings;
+import org.imednet.export.testdata.snowflake.SnowflakeEmulator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code imednet emulator snowflake}: the bundled, DuckDB-backed Snowflake emulator on 127.0.0.1,
+ * with a database, schema and stage ready, until Ctrl-C. It prints the {@code SNOWFLAKE_*} settings
+ * (and the equivalent flags) that point {@code imednet export snowflake} at it.
+ */
+@Command(
+    name = "snowflake",
+    mixinStandardHelpOptions = true,
+    header = "Run the local Snowflake emulator on 127.0.0.1, for `imednet export snowflake`.",
+    description = {
+      "Run the bundled Snowflake emulator (what the tests load into through the real",
+      "snowflake-jdbc driver) on 127.0.0.1 over plain HTTP, create the database,",
+      "schema and internal stage, and print the SNOWFLAKE_* settings that point",
+      "`imednet export snowflake` at it. Only the printed user may log in, with the",
+      "emulator's password (given as SNOWFLAKE_PASSWORD, never as an argument).",
+      "Each Snowflake database is a DuckDB file DIR/databases/<DATABASE>.duckdb and",
+      "stages are folders under DIR/stages/. Without --data-dir a temporary DIR is",
+      "used and removed on exit; with it the data is kept (and served again on the",
+      "next start) to inspect after Ctrl-C, e.g. with",
+      "  imednet sql DIR/databases/IMEDNET_DB.duckdb \"SELECT ... FROM PUBLIC.T\"",
+      "Runs until Ctrl-C."
+    })
+final class SnowflakeEmulatorCommand implements Callable<Integer> {
+  /** The emulator's well-known password, as the iMednet emulator has well-known keys. */
+  static final String PASSWORD = "emulator-snowflake-password";
+
+  /** Any warehouse name is accepted; this is the one printed. */
+  static final String WAREHOUSE = "EMU_WH";
+
+  static final String HOST = "127.0.0.1";
+
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*");
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).",
+      defaultValue = "8090")
+  int port;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Keep the emulator's data here: one DuckDB file per database in DIR/databases/"
+              + " (default: a temporary folder, removed on exit).")
+  Path dataDir;
+
+  @Option(
+      names = "--user",
+      paramLabel = "USER",
+      description = "The user that may log in (default: ${DEFAULT-VALUE}).",
+      defaultValue = "LOADER")
+  String user;
+
+  @Option(
+      names = "--database",
+      paramLabel = "DB",
+      description = "Database to create if missing (default: ${DEFAULT-VALUE}).",
+      defaultValue = "IMEDNET_DB")
+  String database;
+
+  @Option(
+      names = "--schema",
+      paramLabel = "SCHEMA",
+      description = "Schema to create if missing (default: ${DEFAULT-VALUE}).",
+      defaultValue = "PUBLIC")
+  String schema;
+
+  @Option(
+      names = "--stage",
+      paramLabel = "STAGE",
+      description = "Internal stage to create if missing (default: ${DEFAULT-VALUE}).",
+      defaultValue = "IMEDNET_STAGE")
+  String stage;
+
+  @Override
+  public Integer call() throws Exception {
+    String userName = identifier("--user", user);
+    String db = identifier("--database", database);
+    String sch = identifier("--schema", schema);
+    String stg = identifier("--stage", stage);
+    boolean temporary = dataDir == null;
+    Path root =
+        temporary
+            ? Files.createTempDirectory("imednet-snowflake-emulator-")
+            : dataDir.toAbsolutePath().normalize();
+    SnowflakeEmulator emu;
+    try {
+      emu =
+          SnowflakeEmulator.builder()
+              .root(root)
+              .credentials(userName, PASSWORD)
+              .port(port)
+              .build()
+              .start();
+    } catch (IOException | RuntimeException e) {
+      if (temporary) {
+        deleteTree(root);
+      }
+      if (e.getCause() instanceof BindException) {
+        throw new IllegalArgumentException(
+            "port "
+                + port
+                + " of 127.0.0.1 is in use; choose another with --port N (0 picks a free one)");
+      }
+      throw e;
+    }
+    Stopper stopper = new Stopper(emu, temporary ? root : null);
+    Thread hook = new Thread(stopper::stop, "snowflake-emulator-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      SnowflakeSettings settings =
+          SnowflakeSettings.builder()
+              .host(HOST)
+              .port(emu.port())
+              .protocol("http")
+              .account(emu.account())
+              .user(userName)
+              .password(Secret.of(PASSWORD))
+              .database(db)
+              .schema(sch)
+              .warehouse(WAREHOUSE)
+              .stage(stg)
+              .build();
+      // Through the real driver, as the exporter will connect: this also proves the settings.
+      try (Connection c = settings.connect();
+          Statement st = c.createStatement()) {
+        st.execute("CREATE DATABASE IF NOT EXISTS " + db);
+        st.execute("CREATE SCHEMA IF NOT EXISTS " + db + "." + sch);
+        st.execute("CREATE STAGE IF NOT EXISTS " + db + "." + sch + "." + stg);
+      }
+      print(spec.commandLine().getOut(), emu, root, temporary, userName, db, sch, stg);
+      try {
+        stopper.stopped.await();
+      } catch (InterruptedException e) {
+        // Stopped in-process (a test, an embedding program): shut down like Ctrl-C.
+        Thread.currentThread().interrupt();
+      }
+      return ImednetCli.EXIT_OK;
+    } finally {
+      stopper.stop();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook is running or has run.
+      }
+    }
+  }
+
+  private static void print(
+      PrintWriter out,
+      SnowflakeEmulator emu,
+      Path root,
+      boolean temporary,
+      String user,
+      String db,
+      String schema,
+      String stage) {
+    int p = emu.port();
+    out.println(
+        "Snowflake emulator at http://"
+            + HOST
+            + ":"
+            + p
+            + " (account "
+            + emu.account()
+            + "), backed by DuckDB in "
+            + root
+            + (temporary ? " (removed on exit; --data-dir DIR keeps it)" : ""));
+    out.println(
+        "Database "
+            + db
+            + ", schema "
+            + schema
+            + " and stage "
+            + stage
+            + " are ready; user "
+            + user
+            + " may log in with the emulator's password.");
+    out.println("Point `imednet export snowflake` at it with:");
+    List<String[]> env =
+        List.of(
+            new String[] {"SNOWFLAKE_HOST", HOST},
+            new String[] {"SNOWFLAKE_PORT", Integer.toString(p)},
+            new String[] {"SNOWFLAKE_PROTOCOL", "http"},
+            new String[] {"SNOWFLAKE_ACCOUNT", emu.account()},
+            new String[] {"SNOWFLAKE_USER", user},
+            new String[] {"SNOWFLAKE_PASSWORD", PASSWORD},
+            new String[] {"SNOWFLAKE_DATABASE", db},
+            new String[] {"SNOWFLAKE_SCHEMA", schema},
+            new String[] {"SNOWFLAKE_WAREHOUSE", WAREHOUSE},
+            new String[] {"SNOWFLAKE_STAGE", stage});
+    for (String[] kv : env) {
+      out.println("  export " + kv[0] + "=" + kv[1]);
+    }
+    out.println("  ./imednet export snowflake CARDIO01");
+    out.println("or with flags (the password only from SNOWFLAKE_PASSWORD or --password-file):");
+    out.println(
+        "  ./imednet export snowflake CARDIO01 --host "
+            + HOST
+            + " --port "
+            + p
+            + " --protocol http --account "
+            + emu.account()
+            + " --user "
+            + user
+            + " --database "
+            + db
+            + " --schema "
+            + schema
+            + " --warehouse "
+            + WAREHOUSE
+            + " --stage "
+            + stage);
+    out.println(
+        "The studies come from the iMednet API: `./imednet emulator` serves the samples"
+            + " (CARDIO01, ONCO-22) and prints its IMEDNET_* settings.");
+    out.println("JDBC URL: " + emu.jdbcUrl());
+    if (!temporary) {
+      Path file = root.resolve("databases").resolve(db + ".duckdb");
+      out.println("After Ctrl-C, inspect what was loaded with:");
+      out.println(
+          "  ./imednet sql "
+              + shellWord(file.toString())
+              + " \"SELECT schema_name, table_name, estimated_size FROM duckdb_tables()"
+              + " ORDER BY ALL\"");
+    }
+    out.println("Ctrl-C to stop.");
+    out.flush();
+  }
+
+  /** Stops the emulator once, from the shutdown hook or the command, whichever comes first. */
+  private static final class Stopper {
+    final CountDownLatch stopped = new CountDownLatch(1);
+    private final SnowflakeEmulator emu;
+    private final Path removeOnStop;
+    private boolean done;
+
+    Stopper(SnowflakeEmulator emu, Path removeOnStop) {
+      this.emu = emu;
+      this.removeOnStop = removeOnStop;
+    }
+
+    synchronized void stop() {
+      if (!done) {
+        done = true;
+        try {
+          emu.close(); // checkpoints every DuckDB file, so --data-dir can be read afterwards
+        } finally {
+          if (removeOnStop != null) {
+            deleteTree(removeOnStop);
+          }
+          stopped.countDown();
+        }
+      }
+    }
+  }
+
+  /** A simple Snowflake identifier, upper-cased as Snowflake stores unquoted names. */
+  private static String identifier(String option, String value) {
+    if (!IDENTIFIER.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          option + " must be a simple identifier (letters, digits, _ or $), was '" + value + "'");
+    }
+    return value.toUpperCase(Locale.ROOT);
+  }
+
+  private static String shellWord(String v) {
+    if (v.matches("[A-Za-z0-9_./:@%+=,-]+")) {
+      return v;
+    }
+    return "'" + v.replace("'", "'\\''") + "'";
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove the emulator's temporary folder " + dir, e);
+    }
+  }
+}

@@ -7,13 +7,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.imednet.export.api.ApiConfig;
+import org.imednet.export.api.Secret;
 import org.imednet.export.pipeline.ExportSpec;
 import org.imednet.export.sinks.snowflake.LoadIntoSnowflake;
 import org.imednet.export.sinks.snowflake.SnowflakeSettings;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 
 /** {@code imednet export snowflake STUDY…}. */
@@ -31,9 +34,27 @@ import picocli.CommandLine.Unmatched;
       "Example:",
       "  SNOWFLAKE_PASSWORD=... imednet export snowflake MY_STUDY --account myorg-myaccount \\",
       "      --user loader --database IMEDNET_DB --schema PUBLIC --warehouse COMPUTE_WH \\",
-      "      --stage MY_STAGE --stage-prefix imednet/prod --manifest-path manifest.jsonl"
+      "      --stage MY_STAGE --stage-prefix imednet/prod --manifest-path manifest.jsonl",
+      "The Python SDK's positional form (STUDY ACCOUNT USER PASSWORD DATABASE SCHEMA WAREHOUSE",
+      "STAGE TABLE) is refused with the equivalent flags: a password is never an argument.",
+      "Try it locally against `imednet emulator snowflake`."
     })
 final class ExportSnowflakeCommand implements Callable<Integer> {
+  /**
+   * The original SDK's {@code snowflake STUDY_KEY ACCOUNT USER PASSWORD DATABASE SCHEMA WAREHOUSE
+   * STAGE TABLE}: the flag for each position after the study key (null: the password, which has no
+   * flag).
+   */
+  private static final String[] SDK_POSITIONAL_FLAGS = {
+    null, "--account", "--user", null, "--database", "--schema", "--warehouse", "--stage", "--table"
+  };
+
+  private static final String[] SDK_POSITIONAL_NAMES = {
+    "STUDY", "ACCOUNT", "USER", "PASSWORD", "DATABASE", "SCHEMA", "WAREHOUSE", "STAGE", "TABLE"
+  };
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
   @Parameters(paramLabel = "STUDY", arity = "0..*", description = "Study keys.")
   List<String> studies = new ArrayList<>();
 
@@ -148,7 +169,6 @@ final class ExportSnowflakeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.beamArgs = beamArgs;
-    ApiConfig api = common.apiConfig();
     Map<String, String> env = common.environment();
     SnowflakeSettings.Builder sb =
         connection != null
@@ -166,7 +186,16 @@ final class ExportSnowflakeCommand implements Callable<Integer> {
     if (host != null) sb.host(host);
     if (port != null) sb.port(port);
     if (protocol != null) sb.protocol(protocol);
-    SnowflakeSettings settings = sb.build().validate();
+    SnowflakeSettings unvalidated = sb.build();
+    // Before anything else can fail: the SDK's positional values must never become study keys.
+    String refusal = sdkPositionalFormRefusal(studies, unvalidated);
+    if (refusal != null) {
+      spec.commandLine().getErr().println("error: " + refusal);
+      spec.commandLine().getErr().flush();
+      return ImednetCli.EXIT_USAGE;
+    }
+    SnowflakeSettings settings = unvalidated.validate();
+    ApiConfig api = common.apiConfig();
 
     LoadIntoSnowflake load =
         LoadIntoSnowflake.to(settings)
@@ -180,7 +209,71 @@ final class ExportSnowflakeCommand implements Callable<Integer> {
     if (manifestPath != null) load = load.withManifestPath(manifestPath);
     if (localStagingDir != null) load = load.withLocalStagingDir(localStagingDir);
 
-    ExportSpec spec = common.spec(api, common.studies(studies, api)).snowflake(load).build();
-    return ExportCommand.runAndSummarize(spec, common, System.out);
+    ExportSpec export = common.spec(api, common.studies(studies, api)).snowflake(load).build();
+    return ExportCommand.runAndSummarize(export, common, System.out);
+  }
+
+  /**
+   * Why these STUDY arguments look like the original SDK's positional form ({@code STUDY ACCOUNT
+   * USER PASSWORD DATABASE SCHEMA WAREHOUSE STAGE TABLE}), as a one-line error showing the
+   * equivalent flags; null when they are plain study keys. Nine values are that form when no
+   * account is configured otherwise, or when the second or third is the configured account or user;
+   * any blank value, or any value equal to the configured password, always is. The message never
+   * contains the password.
+   */
+  static String sdkPositionalFormRefusal(List<String> values, SnowflakeSettings settings) {
+    Secret pw = settings.password();
+    String password = pw == null || pw.isEmpty() ? null : pw.reveal();
+    boolean blank = values.stream().anyMatch(String::isBlank);
+    boolean hasPassword = password != null && values.contains(password);
+    boolean sdkForm = values.size() == SDK_POSITIONAL_FLAGS.length;
+    if (sdkForm
+        && !blank
+        && !hasPassword
+        && settings.account() != null
+        && !values.get(1).equalsIgnoreCase(settings.account())
+        && !values.get(2).equalsIgnoreCase(String.valueOf(settings.user()))) {
+      return null; // nine study keys, with the connection configured by flags or environment
+    }
+    if (!sdkForm && !blank && !hasPassword) {
+      return null;
+    }
+    StringBuilder flags = new StringBuilder("SNOWFLAKE_PASSWORD=... imednet export snowflake");
+    if (sdkForm) {
+      for (int i = 0; i < SDK_POSITIONAL_FLAGS.length; i++) {
+        if (i == 0 || SDK_POSITIONAL_FLAGS[i] != null) {
+          String v = values.get(i);
+          flags.append(' ');
+          if (i > 0) {
+            flags.append(SDK_POSITIONAL_FLAGS[i]).append(' ');
+          }
+          // The password is never repeated, wherever it was given.
+          flags.append(v.equals(password) ? SDK_POSITIONAL_NAMES[i] : shellWord(v));
+        }
+      }
+    } else {
+      flags.append(
+          " STUDY... --account ACCOUNT --user USER --database DATABASE --schema SCHEMA"
+              + " --warehouse WAREHOUSE --stage STAGE [--table TABLE]");
+    }
+    String why =
+        hasPassword
+            ? "a STUDY argument is the Snowflake password"
+            : blank
+                ? "a STUDY argument is blank (an unset \"$SNOWFLAKE_PASSWORD\"?)"
+                : "these 9 arguments are the SDK's positional form";
+    return why
+        + ": `export snowflake STUDY ACCOUNT USER PASSWORD DATABASE SCHEMA WAREHOUSE STAGE TABLE`"
+        + " is not supported (a password is never an argument; STUDY arguments are only study"
+        + " keys). Use the flags, with the password from SNOWFLAKE_PASSWORD or --password-file: "
+        + flags;
+  }
+
+  /** A value as one shell word: bare when safe, else single-quoted. */
+  private static String shellWord(String v) {
+    if (!v.isEmpty() && v.matches("[A-Za-z0-9_./:@%+=,-]+")) {
+      return v;
+    }
+    return "'" + v.replace("'", "'\\''") + "'";
   }
 }

@@ -194,6 +194,9 @@ json_field() { grep -o "\"$2\": *[0-9]*" "$1" | head -n1 | sed 's/.*: *//'; }
 # RUN_ERROR (the failure's first error line), RUN_WALL_MS, RUN_RSS_KB and RUN_RECORDS (from the
 # "N records fetched" line). A failed run is reported, not fatal: an out-of-memory export is a
 # result. Output in $WORK/NAME.{out,err,time}; with PROFILE=1 a JFR recording in $WORK/NAME.jfr.
+# RUN_RECORDS_SED (optional) is the sed script that prints the record count from NAME.out, for
+# commands that report it otherwise (history-benchmark.sh); the default reads the exports' line.
+EXPORT_RECORDS_SED='s/^\([0-9][0-9]*\) records fetched in .*/\1/p'
 run_export() {
   local name="$1" started ended jvm_env=()
   shift
@@ -226,10 +229,11 @@ run_export() {
   ended=$(now_ms)
   RUN_WALL_MS=$((ended - started))
   RUN_RSS_KB="$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$WORK/$name.time")"
-  RUN_RECORDS="$(sed -n 's/^\([0-9][0-9]*\) records fetched in .*/\1/p' "$WORK/$name.out" | tail -n1)"
+  RUN_RECORDS="$(sed -n "${RUN_RECORDS_SED:-$EXPORT_RECORDS_SED}" "$WORK/$name.out" | tail -n1)"
   if [[ $RUN_OK == 1 && -z "$RUN_RECORDS" ]]; then
     RUN_OK=0
-    RUN_ERROR="no 'N records fetched' line"
+    RUN_ERROR="no record count line in the output"
+    [[ -n "${RUN_RECORDS_SED:-}" ]] || RUN_ERROR="no 'N records fetched' line"
   fi
   if [[ $RUN_OK == 1 ]]; then
     log "run $name: $RUN_RECORDS records in $RUN_WALL_MS ms, peak RSS $((RUN_RSS_KB / 1024)) MiB"

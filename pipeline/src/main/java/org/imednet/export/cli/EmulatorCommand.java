@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "emulator",
     mixinStandardHelpOptions = true,
-    header = "Run the local iMednet API emulator (or, with `snowflake`, Snowflake) on 127.0.0.1.",
+    header = "Run a local iMednet API or Snowflake emulator on 127.0.0.1.",
     description = {
       "Run the local iMednet API emulator on 127.0.0.1, serving a folder in the testdata format",
       "(default: the bundled sample studies). Prints the environment to point the exporter at it.",

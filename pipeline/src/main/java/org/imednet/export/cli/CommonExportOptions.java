@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -13,10 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
 import org.imednet.export.pipeline.ExportSpec;
+import org.imednet.export.sinks.ledger.LedgerEntry;
+import org.imednet.export.sinks.ledger.LedgerRun;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** Options every {@code export} command shares: what to read, how to run, where errors go. */
@@ -120,6 +127,24 @@ final class CommonExportOptions {
           "Validate the options and build the pipeline without running it (with --runner dataflow:"
               + " Dataflow's own checks, offline).")
   boolean dryRun;
+
+  @Option(
+      names = "--incremental",
+      description =
+          "Fetch only the records modified since the target's high-water mark (less --look-back)"
+              + " and upsert them by (study_key, record_id); a study the target's ledger does not"
+              + " know yet is exported whole. Metadata tables are read whole every run.")
+  boolean incremental;
+
+  @Option(
+      names = "--look-back",
+      paramLabel = "DURATION",
+      description =
+          "With --incremental: how far before the high-water mark to start reading, e.g. 1h, 30m,"
+              + " 2d (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1h",
+      converter = LookBackConverter.class)
+  Duration lookBack;
 
   @Option(
       names = "--progress",
@@ -311,6 +336,95 @@ final class CommonExportOptions {
 
   ProgressReporter progress(PrintStream out) {
     return new ProgressReporter(progress, out, 10);
+  }
+
+  /**
+   * This run as its target's ledger records it: without {@code --incremental} a plain export; with
+   * it, each study the ledger knows is read from its {@link LedgerEntry#nextFrom next lower bound},
+   * the others whole. Prints one line per study saying which.
+   */
+  LedgerRun ledgerRun(
+      String runId, List<String> studies, Map<String, LedgerEntry> ledger, PrintStream out) {
+    LocalDateTime startedAt = LocalDateTime.now(ZoneOffset.UTC);
+    if (!incremental) {
+      return LedgerRun.full(runId, startedAt);
+    }
+    Map<String, LocalDateTime> windows = new TreeMap<>();
+    for (String study : studies) {
+      LedgerEntry entry = ledger.get(study);
+      LocalDateTime from = entry == null ? null : entry.nextFrom(lookBack);
+      if (from == null) {
+        out.println(
+            study
+                + ": exported whole ("
+                + (entry == null
+                    ? "not in the target's ledger yet"
+                    : "invalidated by run " + entry.runId())
+                + ")");
+      } else {
+        windows.put(study, from);
+        out.println(
+            study
+                + ": records modified since "
+                + SECONDS.format(from)
+                + " UTC (high-water mark "
+                + (entry.highWaterMark() == null ? "none" : SECONDS.format(entry.highWaterMark()))
+                + " of run "
+                + entry.runId()
+                + ", look-back "
+                + LookBackConverter.format(lookBack)
+                + ")");
+      }
+    }
+    return LedgerRun.incremental(runId, startedAt, windows);
+  }
+
+  private static final java.time.format.DateTimeFormatter SECONDS =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+  /**
+   * Durations as users write them: {@code 90s}, {@code 30m}, {@code 1h}, {@code 2d}, or ISO-8601.
+   */
+  static final class LookBackConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+      Duration d;
+      try {
+        if (v.startsWith("p")) {
+          d = Duration.parse(v.toUpperCase(java.util.Locale.ROOT));
+        } else {
+          long n = Long.parseLong(v.substring(0, v.length() - 1));
+          switch (v.charAt(v.length() - 1)) {
+            case 's':
+              d = Duration.ofSeconds(n);
+              break;
+            case 'm':
+              d = Duration.ofMinutes(n);
+              break;
+            case 'h':
+              d = Duration.ofHours(n);
+              break;
+            case 'd':
+              d = Duration.ofDays(n);
+              break;
+            default:
+              throw new NumberFormatException();
+          }
+        }
+      } catch (RuntimeException e) {
+        throw new CommandLine.TypeConversionException(
+            "a duration such as 90s, 30m, 1h or 2d, was '" + value + "'");
+      }
+      if (d.isNegative()) {
+        throw new CommandLine.TypeConversionException("must not be negative, was '" + value + "'");
+      }
+      return d;
+    }
+
+    static String format(Duration d) {
+      return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    }
   }
 
   /** Reads a KEY=VALUE file (blank lines and # comments ignored, optional quotes). */

@@ -9,6 +9,9 @@ import org.imednet.export.api.ApiConfig;
 import org.imednet.export.pipeline.ExportJob;
 import org.imednet.export.pipeline.ExportSpec;
 import org.imednet.export.pipeline.RunSummary;
+import org.imednet.export.pipeline.TargetLock;
+import org.imednet.export.sinks.duckdb.DuckDbLedger;
+import org.imednet.export.sinks.ledger.LedgerRun;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,6 +74,8 @@ final class ExportCommand implements Runnable {
         "Credentials come from IMEDNET_API_KEY and IMEDNET_SECURITY_KEY (or --env-file)."
       })
   static final class Parquet implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Parameters(paramLabel = "STUDY", arity = "0..*", description = "Study keys.")
     List<String> studies = new ArrayList<>();
 
@@ -96,6 +101,12 @@ final class ExportCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       common.beamArgs = beamArgs;
+      if (common.incremental) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--incremental is not available for the lake yet; use export duckdb or export"
+                + " snowflake --incremental, or re-export the lake whole");
+      }
       ApiConfig api = common.apiConfig();
       ExportSpec.Builder b =
           common.spec(api, common.studies(studies, api)).lake(lake).metadataDir(metadataDir);
@@ -145,15 +156,22 @@ final class ExportCommand implements Runnable {
       common.beamArgs = beamArgs;
       ApiConfig api = common.apiConfig();
       List<String> studies = common.allStudies ? common.studies(List.of(), api) : List.of(study);
-      ExportSpec spec =
-          common
-              .spec(api, studies)
-              .duckDb(
-                  db,
-                  byForm ? null : table,
-                  byForm ? ExportSpec.DuckDbLayout.BY_FORM : ExportSpec.DuckDbLayout.SINGLE_TABLE)
-              .build();
-      return runAndSummarize(spec, common, System.out);
+      String runId = LedgerRun.newRunId();
+      // The lock is taken before the ledger is read, so no other run moves the mark meanwhile.
+      try (TargetLock lock = common.dryRun ? null : TargetLock.acquire(db, runId)) {
+        String target = DuckDbLedger.target(byForm ? null : table);
+        LedgerRun run = common.ledgerRun(runId, studies, DuckDbLedger.read(db, target), System.out);
+        ExportSpec spec =
+            common
+                .spec(api, studies)
+                .duckDb(
+                    db,
+                    byForm ? null : table,
+                    byForm ? ExportSpec.DuckDbLayout.BY_FORM : ExportSpec.DuckDbLayout.SINGLE_TABLE)
+                .ledger(run)
+                .build();
+        return runAndSummarize(spec, common, System.out);
+      }
     }
   }
 }

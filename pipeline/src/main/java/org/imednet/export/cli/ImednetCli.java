@@ -1,6 +1,7 @@
 package org.imednet.export.cli;
 
 import java.io.PrintWriter;
+import org.imednet.export.pipeline.TargetLock;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,6 +30,9 @@ public final class ImednetCli implements Runnable {
   public static final int EXIT_ERROR = 1;
   public static final int EXIT_USAGE = 2;
   public static final int EXIT_MISMATCH = 3;
+
+  /** Another run holds the target's lock; this run changed nothing. */
+  public static final int EXIT_LOCKED = 4;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -79,7 +83,7 @@ public final class ImednetCli implements Runnable {
         err.println("(set IMEDNET_DEBUG=1 for the stack trace)");
       }
       err.flush();
-      return EXIT_ERROR;
+      return ex instanceof TargetLock.LockedException ? EXIT_LOCKED : EXIT_ERROR;
     }
   }
 

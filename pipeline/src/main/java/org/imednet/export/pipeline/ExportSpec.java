@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import javax.annotation.Nullable;
 import org.imednet.export.api.ApiConfig;
+import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.snowflake.LoadIntoSnowflake;
 
 /**
@@ -35,6 +36,7 @@ public final class ExportSpec {
   private final DuckDbLayout duckDbLayout;
   private final @Nullable LoadIntoSnowflake snowflake;
   private final @Nullable Path errorsDir;
+  private final @Nullable LedgerRun ledger;
   private final List<String> beamArgs;
 
   private ExportSpec(Builder b) {
@@ -53,6 +55,7 @@ public final class ExportSpec {
     this.duckDbLayout = b.duckDbLayout;
     this.snowflake = b.snowflake;
     this.errorsDir = b.errorsDir;
+    this.ledger = b.ledger;
     this.beamArgs = Collections.unmodifiableList(new ArrayList<>(b.beamArgs));
     if (lakeDir == null && duckDbFile == null && snowflake == null) {
       throw new IllegalArgumentException(
@@ -118,6 +121,14 @@ public final class ExportSpec {
     return errorsDir;
   }
 
+  /**
+   * The run as the targets' ledgers record it: its id, its start, and which studies are read from a
+   * {@code dateModified} lower bound (an incremental export); null for a plain export.
+   */
+  public @Nullable LedgerRun ledger() {
+    return ledger;
+  }
+
   /** Beam pipeline options, e.g. {@code --runner=FlinkRunner --parallelism=2}. */
   public List<String> beamArgs() {
     return beamArgs;
@@ -137,6 +148,7 @@ public final class ExportSpec {
     private DuckDbLayout duckDbLayout = DuckDbLayout.SINGLE_TABLE;
     private @Nullable LoadIntoSnowflake snowflake;
     private @Nullable Path errorsDir;
+    private @Nullable LedgerRun ledger;
     private final List<String> beamArgs = new ArrayList<>();
 
     public Builder api(ApiConfig api) {
@@ -188,6 +200,11 @@ public final class ExportSpec {
 
     public Builder errorsDir(@Nullable Path errorsDir) {
       this.errorsDir = errorsDir;
+      return this;
+    }
+
+    public Builder ledger(@Nullable LedgerRun run) {
+      this.ledger = run;
       return this;
     }
 

@@ -3,16 +3,12 @@ package org.imednet.export.pipeline;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -38,6 +34,7 @@ import org.imednet.export.rows.FailedRecord;
 import org.imednet.export.rows.RowBatch;
 import org.imednet.export.sinks.duckdb.DuckDbHistory;
 import org.imednet.export.sinks.duckdb.WriteDuckDbHistory;
+import org.imednet.export.sinks.ledger.LedgerRun;
 
 /**
  * The incremental bronze/silver workflow on a DuckDB file: {@link #ingestRevisions} loads a date
@@ -104,7 +101,7 @@ public final class Ingestion {
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("at least one study key is required");
     }
-    String runId = newRunId();
+    String runId = LedgerRun.newRunId();
     PipelineOptions options =
         PipelineOptionsFactory.fromArgs(beamArgs.toArray(new String[0])).withValidation().create();
     options.setJobName("imednet-ingest-" + System.currentTimeMillis());
@@ -194,13 +191,6 @@ public final class Ingestion {
       throw new IllegalStateException(
           "Building the silver tables in " + database + " failed: " + e.getMessage(), e);
     }
-  }
-
-  private static String newRunId() {
-    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .format(ZonedDateTime.now(ZoneOffset.UTC))
-        + "-"
-        + UUID.randomUUID();
   }
 
   /** What one ingest run read and inserted. */

@@ -22,6 +22,7 @@ import org.apache.beam.sdk.values.KV;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.metrics.ExportMetrics.Metric;
 import org.imednet.export.rows.TableSchema;
+import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.staging.StagedFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,12 +43,19 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
   private final String runDir;
   private final @Nullable String singleTable;
   private final String memoryLimit;
+  private final @Nullable LedgerRun ledger;
 
-  CommitDuckDbFn(String dbFile, String runDir, @Nullable String singleTable, String memoryLimit) {
+  CommitDuckDbFn(
+      String dbFile,
+      String runDir,
+      @Nullable String singleTable,
+      String memoryLimit,
+      @Nullable LedgerRun ledger) {
     this.dbFile = dbFile;
     this.runDir = runDir;
     this.singleTable = singleTable;
     this.memoryLimit = memoryLimit;
+    this.ledger = ledger;
   }
 
   @ProcessElement
@@ -85,14 +93,21 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
         memoryLimit,
         st -> {
           for (Map.Entry<String, List<StagedFile>> t : dataTables.entrySet()) {
-            st.execute(
-                "CREATE OR REPLACE TABLE "
-                    + quote(t.getKey())
-                    + " AS SELECT * FROM "
-                    + readParquet(t.getValue()));
+            if (ledger != null && ledger.merge()) {
+              merge(st, t.getKey(), t.getValue(), ledger);
+            } else {
+              st.execute(
+                  "CREATE OR REPLACE TABLE "
+                      + quote(t.getKey())
+                      + " AS SELECT * FROM "
+                      + readParquet(t.getValue()));
+            }
           }
           for (Map.Entry<String, List<StagedFile>> t : metadataTables.entrySet()) {
             replaceStudies(st.getConnection(), st, t.getKey(), t.getValue());
+          }
+          if (ledger != null) {
+            recordInLedger(st, formFiles, ledger);
           }
           return null;
         });
@@ -108,6 +123,79 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
         db);
     dataTables.keySet().forEach(out::output);
     metadataTables.keySet().forEach(out::output);
+  }
+
+  /**
+   * Upserts the staged rows into {@code table}: studies read whole replace all their rows, the
+   * others replace the rows of the same {@code (study_key, record_id)}; columns the table lacks are
+   * added first (a variable added to the study since the table was created).
+   */
+  private static void merge(Statement st, String table, List<StagedFile> files, LedgerRun run)
+      throws SQLException {
+    String source = readParquet(files);
+    if (!tableExists(st.getConnection(), table)) {
+      st.execute("CREATE TABLE " + quote(table) + " AS SELECT * FROM " + source);
+      return;
+    }
+    Map<String, String> existing = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    try (ResultSet rs = st.executeQuery("DESCRIBE " + quote(table))) {
+      while (rs.next()) {
+        existing.put(rs.getString(1), rs.getString(2));
+      }
+    }
+    List<String[]> added = new ArrayList<>();
+    try (ResultSet rs = st.executeQuery("DESCRIBE SELECT * FROM " + source)) {
+      while (rs.next()) {
+        if (!existing.containsKey(rs.getString(1))) {
+          added.add(new String[] {rs.getString(1), rs.getString(2)});
+        }
+      }
+    }
+    for (String[] column : added) {
+      st.execute(
+          "ALTER TABLE " + quote(table) + " ADD COLUMN " + quote(column[0]) + " " + column[1]);
+    }
+    String wholeStudies =
+        files.stream()
+            .map(StagedFile::studyKey)
+            .filter(study -> run.windowFrom(study) == null)
+            .distinct()
+            .sorted()
+            .map(DuckDbTableNames::literal)
+            .collect(Collectors.joining(", "));
+    if (!wholeStudies.isEmpty()) {
+      st.execute("DELETE FROM " + quote(table) + " WHERE study_key IN (" + wholeStudies + ")");
+    }
+    st.execute(
+        "DELETE FROM "
+            + quote(table)
+            + " AS t USING (SELECT DISTINCT study_key, record_id FROM "
+            + source
+            + ") AS s WHERE t.study_key = s.study_key AND t.record_id = s.record_id");
+    st.execute("INSERT INTO " + quote(table) + " BY NAME SELECT * FROM " + source);
+  }
+
+  /** Adds this run's rows to the file's export ledger, in the commit's transaction. */
+  private void recordInLedger(Statement st, List<StagedFile> formFiles, LedgerRun run)
+      throws SQLException {
+    Map<String, Map<String, Long>> rowsPerForm = new TreeMap<>();
+    Map<String, List<StagedFile>> byStudy = new TreeMap<>();
+    for (StagedFile f : formFiles) {
+      rowsPerForm
+          .computeIfAbsent(f.studyKey(), k -> new TreeMap<>())
+          .merge(f.tableKey(), f.rowCount(), Long::sum);
+      byStudy.computeIfAbsent(f.studyKey(), k -> new ArrayList<>()).add(f);
+    }
+    List<String> sources = new ArrayList<>();
+    for (List<StagedFile> files : byStudy.values()) {
+      sources.add(readParquet(files));
+    }
+    DuckDbLedger.record(
+        st,
+        DuckDbLedger.target(singleTable),
+        run,
+        rowsPerForm,
+        DuckDbLedger.maxModified(st, sources));
   }
 
   /** Replaces the rows of the exported studies in a metadata table, keeping other studies'. */

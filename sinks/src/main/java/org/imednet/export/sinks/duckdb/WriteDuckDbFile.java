@@ -3,11 +3,7 @@ package org.imednet.export.sinks.duckdb;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import java.nio.file.Path;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -21,6 +17,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.imednet.export.rows.RowBatch;
 import org.imednet.export.rows.TableSchema;
+import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.staging.CollectStagedFiles;
 import org.imednet.export.sinks.staging.StagedFile;
 import org.imednet.export.sinks.staging.WriteStagedParquetFn;
@@ -81,6 +78,7 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
   private final boolean metadataTables;
   private final @Nullable String runId;
   private final String memoryLimit;
+  private final @Nullable LedgerRun ledger;
   // Like Wait.OnSignal: pipeline-construction-time references, never serialized.
   private final transient List<PCollection<?>> commitAfter;
 
@@ -91,8 +89,10 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
       boolean metadataTables,
       @Nullable String runId,
       String memoryLimit,
+      @Nullable LedgerRun ledger,
       List<PCollection<?>> commitAfter) {
     this.commitAfter = commitAfter;
+    this.ledger = ledger;
     this.dbFile = dbFile;
     this.singleTable = singleTable;
     this.byForm = byForm;
@@ -108,7 +108,7 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
     if (file.getParent() == null) {
       throw new IllegalArgumentException("dbFile must be a file, was " + dbFile);
     }
-    return new WriteDuckDbFile(file.toString(), null, false, true, null, "1GB", List.of());
+    return new WriteDuckDbFile(file.toString(), null, false, true, null, "1GB", null, List.of());
   }
 
   /** All forms in one table of this name (not starting with {@code imednet_}). */
@@ -122,18 +122,19 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
               + "'");
     }
     return new WriteDuckDbFile(
-        dbFile, table, false, metadataTables, runId, memoryLimit, commitAfter);
+        dbFile, table, false, metadataTables, runId, memoryLimit, ledger, commitAfter);
   }
 
   /** One table per form key. */
   public WriteDuckDbFile byForm() {
-    return new WriteDuckDbFile(dbFile, null, true, metadataTables, runId, memoryLimit, commitAfter);
+    return new WriteDuckDbFile(
+        dbFile, null, true, metadataTables, runId, memoryLimit, ledger, commitAfter);
   }
 
   /** Whether metadata tables ({@code imednet_*}) are written; default true. */
   public WriteDuckDbFile withMetadataTables(boolean enabled) {
     return new WriteDuckDbFile(
-        dbFile, singleTable, byForm, enabled, runId, memoryLimit, commitAfter);
+        dbFile, singleTable, byForm, enabled, runId, memoryLimit, ledger, commitAfter);
   }
 
   /** Names this run's staging folder; default a fresh timestamp-UUID id. Same rules as the lake. */
@@ -144,7 +145,7 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
           "runId must be 1..100 of [A-Za-z0-9._-] starting with a letter or digit, was " + runId);
     }
     return new WriteDuckDbFile(
-        dbFile, singleTable, byForm, metadataTables, runId, memoryLimit, commitAfter);
+        dbFile, singleTable, byForm, metadataTables, runId, memoryLimit, ledger, commitAfter);
   }
 
   /** DuckDB's memory limit during the load, such as {@code 512MB} or {@code 2GB}; default 1GB. */
@@ -155,7 +156,7 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
           "memoryLimit must be a number and a unit (KB, MB, GB, TB, or KiB…), was " + limit);
     }
     return new WriteDuckDbFile(
-        dbFile, singleTable, byForm, metadataTables, runId, limit, commitAfter);
+        dbFile, singleTable, byForm, metadataTables, runId, limit, ledger, commitAfter);
   }
 
   /**
@@ -167,7 +168,25 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
     List<PCollection<?>> gates = new java.util.ArrayList<>(commitAfter);
     gates.add(signal);
     return new WriteDuckDbFile(
-        dbFile, singleTable, byForm, metadataTables, runId, memoryLimit, List.copyOf(gates));
+        dbFile,
+        singleTable,
+        byForm,
+        metadataTables,
+        runId,
+        memoryLimit,
+        ledger,
+        List.copyOf(gates));
+  }
+
+  /**
+   * Records the run in the file's export ledger ({@link DuckDbLedger}), in the commit's
+   * transaction; with {@link LedgerRun#merge()} the data tables are upserted by {@code (study_key,
+   * record_id)} instead of replaced (an incremental export). Default: no ledger, tables replaced.
+   */
+  public WriteDuckDbFile withLedger(LedgerRun run) {
+    checkArgumentNotNull(run, "run");
+    return new WriteDuckDbFile(
+        dbFile, singleTable, byForm, metadataTables, runId, memoryLimit, run, commitAfter);
   }
 
   @Override
@@ -176,7 +195,7 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
       throw new IllegalArgumentException("WriteDuckDbFile needs singleTable(name) or byForm()");
     }
     Path db = Path.of(dbFile);
-    String run = runId != null ? runId : newRunId();
+    String run = runId != null ? runId : ledger != null ? ledger.runId() : LedgerRun.newRunId();
     Path runDir = db.resolveSibling("." + db.getFileName() + ".staging").resolve(run);
     String files = runDir.resolve("files").toString();
 
@@ -196,7 +215,8 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
     return collected
         .apply(
             "LoadInOneTransaction",
-            ParDo.of(new CommitDuckDbFn(dbFile, runDir.toString(), singleTable, memoryLimit)))
+            ParDo.of(
+                new CommitDuckDbFn(dbFile, runDir.toString(), singleTable, memoryLimit, ledger)))
         .setCoder(StringUtf8Coder.of());
   }
 
@@ -209,13 +229,7 @@ public final class WriteDuckDbFile extends PTransform<PCollection<RowBatch>, PCo
         .addIfNotNull(DisplayData.item("singleTable", singleTable))
         .add(DisplayData.item("metadataTables", metadataTables))
         .addIfNotNull(DisplayData.item("runId", runId))
-        .add(DisplayData.item("memoryLimit", memoryLimit));
-  }
-
-  private static String newRunId() {
-    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .format(ZonedDateTime.now(ZoneOffset.UTC))
-        + "-"
-        + UUID.randomUUID();
+        .add(DisplayData.item("memoryLimit", memoryLimit))
+        .addIfNotNull(DisplayData.item("ledgerRun", ledger == null ? null : ledger.toString()));
   }
 }

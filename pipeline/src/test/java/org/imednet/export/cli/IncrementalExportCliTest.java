@@ -1,0 +1,286 @@
+package org.imednet.export.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.imednet.export.pipeline.TargetLock;
+import org.imednet.export.testdata.SampleStudies;
+import org.imednet.export.testdata.emulator.FolderStudyData;
+import org.imednet.export.testdata.emulator.ImednetEmulator;
+import org.imednet.export.testdata.emulator.Resource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code imednet export duckdb --incremental} against the emulator, with the sample study swapped
+ * for its next day ({@code testdata/studies-next-day}: two records edited, one deleted, one added):
+ * a full export of day 1 plus an incremental export of day 2 equals a full export of day 2, table
+ * for table and row for row.
+ */
+class IncrementalExportCliTest {
+  private static final String API_KEY = "incremental-test-api-key-51c9";
+  private static final String SECURITY_KEY = "incremental-test-security-key-0be7";
+  private static final String STUDY = "CARDIO01";
+
+  @TempDir Path tmp;
+  private FolderStudyData data;
+  private ImednetEmulator emulator;
+  private Path env;
+
+  @BeforeEach
+  void start() throws Exception {
+    data = FolderStudyData.load(SampleStudies.root());
+    emulator =
+        ImednetEmulator.builder()
+            .data(data)
+            .credentials(API_KEY, SECURITY_KEY)
+            .port(0)
+            .build()
+            .start();
+    env = CliFixture.envFile(tmp, emulator.baseUrl(), API_KEY, SECURITY_KEY);
+  }
+
+  @AfterEach
+  void stop() {
+    emulator.close();
+  }
+
+  @Test
+  void byFormFullPlusIncrementalEqualsFullOfTheNextDay() throws Exception {
+    Path inc = tmp.resolve("incremental.duckdb");
+    CliFixture.Run first = export(inc, "-", "--by-form", "--incremental");
+    assertEquals(0, first.exitCode, first.toString());
+    assertTrue(first.out.contains("CARDIO01: exported whole (not in the target's ledger yet)"));
+    assertEquals(
+        List.of(List.of("by-form", "full", 191L, "2025-08-05 16:04:00")),
+        ledger(inc, "target, mode, rows_written, strftime(high_water_mark, '%Y-%m-%d %H:%M:%S')"));
+
+    nextDay();
+    CliFixture.Run second = export(inc, "-", "--by-form", "--incremental");
+    assertEquals(0, second.exitCode, second.toString());
+    assertTrue(
+        second.out.contains("CARDIO01: records modified since 2025-08-05 15:04:00 UTC"),
+        second.out);
+    // The four records changed on day 2 were read and written, and one of day 1 inside the hour of
+    // look-back.
+    assertEquals(
+        List.of(
+            List.of("full", 191L, "2025-08-05 16:04:00", "null"),
+            List.of("incremental", 5L, "2026-01-20 10:00:00", "2025-08-05 15:04:00")),
+        ledger(
+            inc,
+            "mode, rows_written, strftime(high_water_mark, '%Y-%m-%d %H:%M:%S'),"
+                + " coalesce(strftime(window_from, '%Y-%m-%d %H:%M:%S'), 'null')"));
+
+    Path full = tmp.resolve("full.duckdb");
+    CliFixture.Run reference = export(full, "-", "--by-form");
+    assertEquals(0, reference.exitCode, reference.toString());
+    assertSameTables(full, inc, 192L);
+
+    // Nothing changed since: the next incremental run reads the last hour before the mark only
+    // and leaves every table as it was.
+    CliFixture.Run third = export(inc, "-", "--by-form", "--incremental");
+    assertEquals(0, third.exitCode, third.toString());
+    assertTrue(third.out.contains("records modified since 2026-01-20 09:00:00 UTC"), third.out);
+    assertSameTables(full, inc, 192L);
+  }
+
+  @Test
+  void singleTableIncrementalOnTheDefaultRunnerAndAPlainExportInvalidatesTheMark()
+      throws Exception {
+    Path inc = tmp.resolve("single.duckdb");
+    // A plain export records its run in the ledger too; the next --incremental starts from it.
+    CliFixture.Run first = exportOn(null, inc, "study_records");
+    assertEquals(0, first.exitCode, first.toString());
+    nextDay();
+    CliFixture.Run second =
+        exportOn(null, inc, "study_records", "--incremental", "--look-back", "2d");
+    assertEquals(0, second.exitCode, second.toString());
+    assertTrue(
+        second.out.contains("CARDIO01: records modified since 2025-08-03 16:04:00 UTC"),
+        second.out);
+    Path full = tmp.resolve("single-full.duckdb");
+    assertEquals(0, exportOn(null, full, "study_records").exitCode);
+    assertSameTables(full, inc, 192L);
+
+    // A plain export of another study replaces the table whole, so CARDIO01's mark no longer
+    // describes it: the next incremental run reads CARDIO01 whole again.
+    assertEquals(0, exportStudy("ONCO-22", inc, "study_records").exitCode);
+    assertEquals(
+        List.of(List.of("CARDIO01", "invalidated"), List.of("ONCO-22", "full")),
+        CliFixture.query(
+            inc,
+            "SELECT study_key, mode FROM imednet_export_ledger QUALIFY row_number() OVER"
+                + " (PARTITION BY study_key ORDER BY committed_at DESC) = 1 ORDER BY 1"));
+    CliFixture.Run again = exportOn("direct", inc, "study_records", "--incremental");
+    assertTrue(again.out.contains("CARDIO01: exported whole (invalidated by run "), again.out);
+  }
+
+  @Test
+  void aSecondRunIntoTheSameFileIsRefusedAndAStaleLockIsTakenOver() throws Exception {
+    Path db = tmp.resolve("locked.duckdb");
+    Path lockFile = TargetLock.lockFileOf(db);
+    try (TargetLock held = TargetLock.acquire(db, "other-run")) {
+      CliFixture.Run refused = export(db, "-", "--by-form", "--incremental");
+      assertEquals(ImednetCli.EXIT_LOCKED, refused.exitCode, refused.toString());
+      assertTrue(
+          refused.err.startsWith("error: another run holds " + db + " (other-run, pid "),
+          refused.err);
+      assertTrue(refused.err.contains("this run changed nothing"), refused.err);
+      assertTrue(!Files.exists(db), "the refused run wrote nothing");
+    }
+    assertTrue(!Files.exists(lockFile), "released");
+
+    // A lock left by a process of this host that no longer exists (kill -9) is taken over.
+    ProcessHandle gone = new ProcessBuilder("true").start().onExit().get().toHandle();
+    Files.writeString(
+        lockFile,
+        "run_id=killed-run\npid="
+            + gone.pid()
+            + "\nhost="
+            + java.net.InetAddress.getLocalHost().getHostName()
+            + "\nstarted=2026-01-01T00:00:00Z\n");
+    CliFixture.Run run = export(db, "-", "--by-form");
+    assertEquals(0, run.exitCode, run.toString());
+    assertTrue(!Files.exists(lockFile), "released after the run");
+  }
+
+  private CliFixture.Run export(Path db, String table, String... more) {
+    List<String> args = new ArrayList<>(List.of(more));
+    args.add("--runner");
+    args.add("direct");
+    return exportOn(null, db, table, args.toArray(new String[0]));
+  }
+
+  private CliFixture.Run exportOn(String runner, Path db, String table, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "export",
+                "duckdb",
+                STUDY,
+                table,
+                db.toString(),
+                "--env-file",
+                env.toString(),
+                "--progress",
+                "none"));
+    if (runner != null) {
+      args.add("--runner");
+      args.add(runner);
+    }
+    args.addAll(List.of(more));
+    return CliFixture.run(args.toArray(new String[0]));
+  }
+
+  private CliFixture.Run exportStudy(String study, Path db, String table) {
+    return CliFixture.run(
+        "export",
+        "duckdb",
+        study,
+        table,
+        db.toString(),
+        "--env-file",
+        env.toString(),
+        "--progress",
+        "none",
+        "--runner",
+        "direct");
+  }
+
+  /** Day 2 of the sample study: every resource swapped for testdata/studies-next-day's. */
+  private void nextDay() {
+    FolderStudyData next = FolderStudyData.load(SampleStudies.nextDayRoot());
+    for (Resource r : Resource.values()) {
+      data.setItems(STUDY, r, next.list(STUDY, r));
+    }
+  }
+
+  private static List<List<Object>> ledger(Path db, String columns) throws Exception {
+    List<List<Object>> rows =
+        CliFixture.query(
+            db, "SELECT " + columns + " FROM imednet_export_ledger ORDER BY committed_at");
+    List<List<Object>> out = new ArrayList<>();
+    for (List<Object> r : rows) {
+      List<Object> o = new ArrayList<>();
+      for (Object v : r) {
+        o.add(v instanceof Number && !(v instanceof Long) ? ((Number) v).longValue() : v);
+      }
+      out.add(o);
+    }
+    return out;
+  }
+
+  /**
+   * Every table of {@code expected} (but the ledger) is in {@code actual} with the same rows,
+   * compared on the expected table's columns with EXCEPT ALL both ways; {@code formRows} is the
+   * number of form rows in all.
+   */
+  private static void assertSameTables(Path expected, Path actual, long formRows) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement()) {
+      st.execute("ATTACH '" + expected + "' AS e (READ_ONLY)");
+      st.execute("ATTACH '" + actual + "' AS a (READ_ONLY)");
+      List<String> tables = new ArrayList<>();
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT table_name FROM duckdb_tables() WHERE database_name = 'e' AND table_name <>"
+                  + " 'imednet_export_ledger' ORDER BY 1")) {
+        while (rs.next()) {
+          tables.add(rs.getString(1));
+        }
+      }
+      assertTrue(tables.size() > 5, tables.toString());
+      long rows = 0;
+      for (String t : tables) {
+        List<String> cols = new ArrayList<>();
+        try (ResultSet rs =
+            st.executeQuery(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'e' AND"
+                    + " table_name = '"
+                    + t
+                    + "' ORDER BY column_index")) {
+          while (rs.next()) {
+            cols.add("\"" + rs.getString(1) + "\"");
+          }
+        }
+        String select = "SELECT " + String.join(", ", cols) + " FROM ";
+        for (String[] way : new String[][] {{"e", "a"}, {"a", "e"}}) {
+          try (ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*) FROM ("
+                      + select
+                      + way[0]
+                      + ".\""
+                      + t
+                      + "\" EXCEPT ALL "
+                      + select
+                      + way[1]
+                      + ".\""
+                      + t
+                      + "\")")) {
+            rs.next();
+            assertEquals(0L, rs.getLong(1), t + ": rows of " + way[0] + " missing in " + way[1]);
+          }
+        }
+        if (!t.startsWith("imednet_")) {
+          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM e.\"" + t + "\"")) {
+            rs.next();
+            rows += rs.getLong(1);
+          }
+        }
+      }
+      assertEquals(formRows, rows, "form rows of " + tables);
+    }
+  }
+}

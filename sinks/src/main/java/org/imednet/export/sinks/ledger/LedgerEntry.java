@@ -1,0 +1,53 @@
+package org.imednet.export.sinks.ledger;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.Objects;
+import javax.annotation.Nullable;
+
+/**
+ * A study's latest row in a target's export ledger: which run last committed it, how, and the
+ * high-water mark the next incremental run starts from.
+ *
+ * @param highWaterMark the latest {@code date_modified} the target holds for the study, or null if
+ *     it holds no record
+ * @param invalidated the target no longer holds what the ledger recorded (a plain export replaced a
+ *     table the study shared), so the next incremental run reads the study whole
+ */
+public record LedgerEntry(
+    String studyKey,
+    String runId,
+    String mode,
+    @Nullable LocalDateTime windowFrom,
+    @Nullable LocalDateTime highWaterMark,
+    LocalDateTime startedAt,
+    LocalDateTime committedAt,
+    boolean invalidated) {
+
+  public LedgerEntry {
+    Objects.requireNonNull(studyKey, "studyKey");
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(startedAt, "startedAt");
+    Objects.requireNonNull(committedAt, "committedAt");
+  }
+
+  /**
+   * Where the next incremental run reads from: the earlier of the high-water mark and the start of
+   * the run that set it, less {@code lookBack}; null if the study must be read whole.
+   *
+   * <p>The earlier of the two, because records are read by recordId, not by time: a record changed
+   * while the last run was reading, behind its keyset position, has a {@code dateModified} after
+   * the run started but possibly before the latest {@code dateModified} that run saw. The look-back
+   * also covers changes the API commits with a {@code dateModified} a little in the past, and clock
+   * skew between this machine and the API.
+   */
+  public @Nullable LocalDateTime nextFrom(Duration lookBack) {
+    if (invalidated) {
+      return null;
+    }
+    LocalDateTime mark =
+        highWaterMark == null || startedAt.isBefore(highWaterMark) ? startedAt : highWaterMark;
+    return mark.minus(lookBack);
+  }
+}

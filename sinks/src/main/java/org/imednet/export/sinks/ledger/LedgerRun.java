@@ -1,0 +1,95 @@
+package org.imednet.export.sinks.ledger;
+
+import java.io.Serializable;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.UUID;
+import javax.annotation.Nullable;
+
+/**
+ * What one export run records in its target's ledger, and how its sink applies the rows: the run
+ * id, when the run started (UTC), and per study the {@code dateModified} lower bound it read from
+ * (an incremental window) or none (every record of the study was read).
+ *
+ * <p>With {@link #merge()} the sink upserts: rows replace the rows of the same {@code (study_key,
+ * record_id)}, and a study read whole replaces all of its rows. Without it the sink writes as a
+ * plain export does and the ledger only records the run.
+ */
+public final class LedgerRun implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String runId;
+  private final LocalDateTime startedAt;
+  private final TreeMap<String, LocalDateTime> windows;
+  private final boolean merge;
+
+  private LedgerRun(
+      String runId, LocalDateTime startedAt, Map<String, LocalDateTime> windows, boolean merge) {
+    this.runId = Objects.requireNonNull(runId, "runId");
+    this.startedAt = Objects.requireNonNull(startedAt, "startedAt");
+    this.windows = new TreeMap<>(windows);
+    this.merge = merge;
+  }
+
+  /** A fresh run id: the UTC start second and a random UUID, e.g. {@code 20261207T210000Z-…}. */
+  public static String newRunId() {
+    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .format(ZonedDateTime.now(ZoneOffset.UTC))
+        + "-"
+        + UUID.randomUUID();
+  }
+
+  /** A plain (full) export: every study read whole, tables written as without a ledger. */
+  public static LedgerRun full(String runId, LocalDateTime startedAt) {
+    return new LedgerRun(runId, startedAt, Map.of(), false);
+  }
+
+  /**
+   * An incremental export: {@code windows} maps the studies read from a {@code dateModified} lower
+   * bound to that bound; studies not in it are read whole. The sink merges.
+   */
+  public static LedgerRun incremental(
+      String runId, LocalDateTime startedAt, Map<String, LocalDateTime> windows) {
+    return new LedgerRun(runId, startedAt, windows, true);
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  /** When the run started, UTC wall-clock time. */
+  public LocalDateTime startedAt() {
+    return startedAt;
+  }
+
+  /** Whether the sink upserts (incremental) rather than replaces. */
+  public boolean merge() {
+    return merge;
+  }
+
+  /** The lower bound {@code study} was read from, or null if it was read whole. */
+  public @Nullable LocalDateTime windowFrom(String study) {
+    return windows.get(study);
+  }
+
+  /** Studies read from a lower bound, with it. */
+  public Map<String, LocalDateTime> windows() {
+    return Collections.unmodifiableMap(windows);
+  }
+
+  /** {@code "incremental"} for a study read from a window, else {@code "full"}. */
+  public String mode(String study) {
+    return windows.containsKey(study) ? "incremental" : "full";
+  }
+
+  @Override
+  public String toString() {
+    return "LedgerRun{" + runId + (merge ? ", incremental " + windows : ", full") + "}";
+  }
+}

@@ -9,7 +9,9 @@ import java.util.concurrent.Callable;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.Secret;
 import org.imednet.export.pipeline.ExportSpec;
+import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.snowflake.LoadIntoSnowflake;
+import org.imednet.export.sinks.snowflake.SnowflakeLedger;
 import org.imednet.export.sinks.snowflake.SnowflakeSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -209,8 +211,23 @@ final class ExportSnowflakeCommand implements Callable<Integer> {
     if (manifestPath != null) load = load.withManifestPath(manifestPath);
     if (localStagingDir != null) load = load.withLocalStagingDir(localStagingDir);
 
-    ExportSpec export = common.spec(api, common.studies(studies, api)).snowflake(load).build();
-    return ExportCommand.runAndSummarize(export, common, System.out);
+    List<String> studyKeys = common.studies(studies, api);
+    if (common.dryRun) {
+      ExportSpec export = common.spec(api, studyKeys).snowflake(load).build();
+      return ExportCommand.runAndSummarize(export, common, System.out);
+    }
+    String runId = LedgerRun.newRunId();
+    // The lock is taken before the ledger is read, so no other run moves the mark meanwhile.
+    try (AutoCloseable lock = SnowflakeLedger.lock(settings, runId)) {
+      LedgerRun run =
+          common.ledgerRun(
+              runId,
+              studyKeys,
+              SnowflakeLedger.read(settings, SnowflakeLedger.target(table)),
+              System.out);
+      ExportSpec export = common.spec(api, studyKeys).snowflake(load).ledger(run).build();
+      return ExportCommand.runAndSummarize(export, common, System.out);
+    }
   }
 
   /**

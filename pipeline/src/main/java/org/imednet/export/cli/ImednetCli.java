@@ -1,7 +1,7 @@
 package org.imednet.export.cli;
 
 import java.io.PrintWriter;
-import org.imednet.export.pipeline.TargetLock;
+import org.imednet.export.sinks.ledger.TargetLockedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -83,7 +83,7 @@ public final class ImednetCli implements Runnable {
         err.println("(set IMEDNET_DEBUG=1 for the stack trace)");
       }
       err.flush();
-      return ex instanceof TargetLock.LockedException ? EXIT_LOCKED : EXIT_ERROR;
+      return ex instanceof TargetLockedException ? EXIT_LOCKED : EXIT_ERROR;
     }
   }
 

@@ -37,6 +37,7 @@ import org.imednet.export.rows.RowBatch;
 import org.imednet.export.sinks.duckdb.WriteDuckDbFile;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.parquet.WriteHiveParquet;
+import org.imednet.export.sinks.snowflake.LoadIntoSnowflake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -166,7 +167,11 @@ public final class ExportJob {
       allRows.apply("WriteDuckDbFile", duck);
     }
     if (spec.snowflake() != null) {
-      allRows.apply("LoadIntoSnowflake", spec.snowflake().withCommitAfter(failuresHandled));
+      LoadIntoSnowflake load = spec.snowflake().withCommitAfter(failuresHandled);
+      if (spec.ledger() != null) {
+        load = load.withLedger(spec.ledger());
+      }
+      allRows.apply("LoadIntoSnowflake", load);
     }
   }
 

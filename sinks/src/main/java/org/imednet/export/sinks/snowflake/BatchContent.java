@@ -26,15 +26,19 @@ import org.imednet.export.rows.TableSchema;
  * rows arrived in, so the hash names the staged file and keys the manifest ledger.
  */
 final class BatchContent {
-  private static final Map<String, String> METADATA_KEYS =
+  /** Besides {@code study_key}: what identifies a row of each table. */
+  private static final Map<String, List<String>> METADATA_KEYS =
       Map.of(
-          "forms", "form_id",
-          "variables", "variable_id",
-          "sites", "site_id",
-          "subjects", "subject_id",
-          "intervals", "interval_id",
-          "visits", "visit_id",
-          "record_revisions", "record_revision_id");
+          "forms", List.of("form_id"),
+          "variables", List.of("variable_id"),
+          "sites", List.of("site_id"),
+          "subjects", List.of("subject_id"),
+          "intervals", List.of("interval_id"),
+          "visits", List.of("visit_id"),
+          "record_revisions", List.of("record_revision_id"),
+          // The column mapping: nullable columns (label, source_variable) would never match as
+          // keys, so without its own key a re-export added every such row again.
+          "columns", List.of("form_key", "column_name"));
 
   final String studyKey;
   final String tableKey;
@@ -137,18 +141,24 @@ final class BatchContent {
 
   /**
    * The columns that identify a row, so a changed row replaces its previous version: {@code
-   * study_key, record_id} for forms; {@code study_key} and the resource's id for metadata; every
-   * column when neither is present (then rows are only ever added, never replaced).
+   * study_key, record_id} for forms; {@code study_key} and the resource's id for metadata ({@code
+   * form_key, column_name} for the column mapping); every column when neither is present (then rows
+   * are only ever added, never replaced).
    */
   static List<String> keyColumns(TableSchema schema, List<Column> columns) {
     List<String> names = new ArrayList<>();
     for (Column c : columns) {
       names.add(c.name());
     }
-    String id =
-        schema.kind() == TableSchema.Kind.FORM ? "record_id" : METADATA_KEYS.get(schema.tableKey());
-    if (id != null && names.contains("study_key") && names.contains(id)) {
-      return List.of("study_key", id);
+    List<String> id =
+        schema.kind() == TableSchema.Kind.FORM
+            ? List.of("record_id")
+            : METADATA_KEYS.get(schema.tableKey());
+    if (id != null && names.contains("study_key") && names.containsAll(id)) {
+      List<String> key = new ArrayList<>();
+      key.add("study_key");
+      key.addAll(id);
+      return key;
     }
     return names;
   }

@@ -12,16 +12,21 @@ import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.imednet.export.rows.RowBatch;
+import org.imednet.export.sinks.ledger.HighWaterMarks;
+import org.imednet.export.sinks.ledger.LedgerRun;
 
 /**
  * Loads {@link RowBatch}es into Snowflake: Parquet files PUT into an internal stage, then COPY and
@@ -67,28 +72,34 @@ public final class LoadIntoSnowflake
 
   private final @Nullable SnowflakeSettings settings;
   private final SnowflakeLoadOptions options;
+  private final @Nullable LedgerRun ledger;
   // Like Wait.OnSignal: pipeline-construction-time references, never serialized.
   private final transient List<PCollection<?>> commitAfter;
 
   private LoadIntoSnowflake(
       @Nullable SnowflakeSettings settings,
       SnowflakeLoadOptions options,
+      @Nullable LedgerRun ledger,
       List<PCollection<?>> commitAfter) {
     this.settings = settings;
     this.options = options;
+    this.ledger = ledger;
     this.commitAfter = commitAfter;
   }
 
   /** Loads with these connection settings and {@link SnowflakeLoadOptions#defaults()}. */
   public static LoadIntoSnowflake to(SnowflakeSettings settings) {
     return new LoadIntoSnowflake(
-        Objects.requireNonNull(settings, "settings"), SnowflakeLoadOptions.defaults(), List.of());
+        Objects.requireNonNull(settings, "settings"),
+        SnowflakeLoadOptions.defaults(),
+        null,
+        List.of());
   }
 
   /** Replaces all load options at once. */
   public LoadIntoSnowflake withOptions(SnowflakeLoadOptions newOptions) {
     return new LoadIntoSnowflake(
-        settings, Objects.requireNonNull(newOptions, "options"), commitAfter);
+        settings, Objects.requireNonNull(newOptions, "options"), ledger, commitAfter);
   }
 
   /**
@@ -99,7 +110,17 @@ public final class LoadIntoSnowflake
     Objects.requireNonNull(signal, "signal");
     List<PCollection<?>> gates = new ArrayList<>(commitAfter);
     gates.add(signal);
-    return new LoadIntoSnowflake(settings, options, List.copyOf(gates));
+    return new LoadIntoSnowflake(settings, options, ledger, List.copyOf(gates));
+  }
+
+  /**
+   * Records the run in the schema's export ledger ({@link SnowflakeLedger}) once every batch is
+   * loaded: per study its rows per form and the latest {@code date_modified} of its rows. Default:
+   * no ledger.
+   */
+  public LoadIntoSnowflake withLedger(LedgerRun run) {
+    return new LoadIntoSnowflake(
+        settings, options, Objects.requireNonNull(run, "run"), commitAfter);
   }
 
   /**
@@ -169,9 +190,64 @@ public final class LoadIntoSnowflake
     if (!commitAfter.isEmpty()) {
       grouped = grouped.apply("WaitForCommitGate", Wait.on(commitAfter));
     }
-    return grouped
-        .apply("CommitBatches", ParDo.of(new CommitBatchesFn(settings, options)))
-        .setCoder(SerializableCoder.of(LoadResult.class));
+    PCollection<LoadResult> results =
+        grouped
+            .apply("CommitBatches", ParDo.of(new CommitBatchesFn(settings, options)))
+            .setCoder(SerializableCoder.of(LoadResult.class));
+    if (ledger != null) {
+      PCollectionView<Map<String, Long>> marks =
+          input.apply("HighWaterMarks", HighWaterMarks.create());
+      PCollectionView<List<LoadResult>> loaded = results.apply("LoadResults", View.asList());
+      input
+          .getPipeline()
+          .apply("LedgerRun", Create.of(ledger.runId()))
+          .apply(
+              "RecordInLedger",
+              ParDo.of(new RecordLedgerFn(settings, options.singleTable(), ledger, loaded, marks))
+                  .withSideInputs(loaded, marks));
+    }
+    return results;
+  }
+
+  /**
+   * Runs once, after every batch is committed (its side inputs are complete only then): writes the
+   * run's ledger rows.
+   */
+  static final class RecordLedgerFn extends DoFn<String, Void> {
+    private static final long serialVersionUID = 1L;
+    private final SnowflakeSettings settings;
+    private final @Nullable String singleTable;
+    private final LedgerRun run;
+    private final PCollectionView<List<LoadResult>> loaded;
+    private final PCollectionView<Map<String, Long>> marks;
+
+    RecordLedgerFn(
+        SnowflakeSettings settings,
+        @Nullable String singleTable,
+        LedgerRun run,
+        PCollectionView<List<LoadResult>> loaded,
+        PCollectionView<Map<String, Long>> marks) {
+      this.settings = settings;
+      this.singleTable = singleTable;
+      this.run = run;
+      this.loaded = loaded;
+      this.marks = marks;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) throws java.sql.SQLException {
+      try (java.sql.Connection conn = settings.connect()) {
+        SnowflakeLedger.record(
+            conn,
+            settings,
+            SnowflakeLedger.target(singleTable),
+            run,
+            c.sideInput(loaded),
+            c.sideInput(marks));
+      } catch (java.sql.SQLException e) {
+        throw settings.redactedCopy(e);
+      }
+    }
   }
 
   @Override

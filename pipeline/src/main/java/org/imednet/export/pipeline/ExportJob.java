@@ -122,15 +122,19 @@ public final class ExportJob {
     FlattenRecords.Result flat =
         pages.apply("FlattenRecords", FlattenRecords.create().withUseLabels(spec.useLabels()));
 
-    PCollection<RowBatch> metadata =
-        pipeline.apply(
-            "ReadStudyMetadata",
-            ReadStudyMetadata.create()
-                .withApiConfig(spec.api())
-                .withStudies(spec.studies())
-                .withForms(spec.forms())
-                .withVariables(spec.variables())
-                .withUseLabels(spec.useLabels()));
+    ReadStudyMetadata readMetadata =
+        ReadStudyMetadata.create()
+            .withApiConfig(spec.api())
+            .withStudies(spec.studies())
+            .withForms(spec.forms())
+            .withVariables(spec.variables())
+            .withUseLabels(spec.useLabels());
+    if (spec.ledger() != null && !spec.ledger().windows().isEmpty()) {
+      Map<String, String> since = new TreeMap<>();
+      spec.ledger().windows().forEach((study, from) -> since.put(study, apiTime(from)));
+      readMetadata = readMetadata.withModifiedSince(since);
+    }
+    PCollection<RowBatch> metadata = pipeline.apply("ReadStudyMetadata", readMetadata);
 
     // Every destination commits only once the failures are known to be kept or absent: a run that
     // would drop records fails before anything is published.
@@ -205,17 +209,24 @@ public final class ExportJob {
       parts = parts.and(pipeline.apply("ReadStudyRecords", read.withStudies(whole)));
     }
     for (Map.Entry<LocalDateTime, List<String>> w : byWindow.entrySet()) {
-      String since = SINCE.format(w.getKey());
+      String since = apiTime(w.getKey());
       parts =
           parts.and(
               pipeline.apply(
                   "ReadStudyRecordsModifiedSince" + since,
-                  read.withStudies(w.getValue()).withRecordFilter("dateModified>=" + since + "Z")));
+                  read.withStudies(w.getValue()).withRecordFilter("dateModified>=" + since)));
     }
     return parts.size() == 1 ? parts.get(0) : parts.apply("AllRecordPages", Flatten.pCollections());
   }
 
-  /** Whole seconds: a lower bound rounded down still includes everything it should. */
+  /**
+   * A lower bound as the API's filters take it, in whole seconds: rounded down, it still includes
+   * everything it should.
+   */
+  static String apiTime(LocalDateTime utc) {
+    return SINCE.format(utc) + "Z";
+  }
+
   private static final DateTimeFormatter SINCE =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 

@@ -11,6 +11,8 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.imednet.export.pipeline.TargetLock;
 import org.imednet.export.testdata.SampleStudies;
 import org.imednet.export.testdata.emulator.FolderStudyData;
@@ -66,8 +68,33 @@ class IncrementalExportCliTest {
         ledger(inc, "target, mode, rows_written, strftime(high_water_mark, '%Y-%m-%d %H:%M:%S')"));
 
     nextDay();
+    emulator.clearRequests();
     CliFixture.Run second = export(inc, "-", "--by-form", "--incremental");
     assertEquals(0, second.exitCode, second.toString());
+    // Records, subjects and visits are read from the window by dateModified, revisions by
+    // dateCreated; only the small tables (forms, variables, sites, intervals) are read whole.
+    Map<String, java.util.Set<String>> filters = new TreeMap<>();
+    for (ImednetEmulator.RecordedRequest r : emulator.requests()) {
+      String resource = r.path().substring(r.path().lastIndexOf('/') + 1);
+      String filter = r.param("filter");
+      filters
+          .computeIfAbsent(resource, k -> new java.util.TreeSet<>())
+          .add(
+              filter == null
+                  ? "none"
+                  : filter.replaceAll("formId==[0-9]+;|recordId[<>=]+[0-9]+;?", ""));
+    }
+    assertEquals(
+        Map.of(
+            "forms", java.util.Set.of("none"),
+            "intervals", java.util.Set.of("none"),
+            "recordRevisions", java.util.Set.of("dateCreated>=2025-08-05T15:04:00Z"),
+            "records", java.util.Set.of("dateModified>=2025-08-05T15:04:00Z"),
+            "sites", java.util.Set.of("none"),
+            "subjects", java.util.Set.of("dateModified>=2025-08-05T15:04:00Z"),
+            "variables", java.util.Set.of("none"),
+            "visits", java.util.Set.of("dateModified>=2025-08-05T15:04:00Z")),
+        filters);
     assertTrue(
         second.out.contains("CARDIO01: records modified since 2025-08-05 15:04:00 UTC"),
         second.out);

@@ -28,6 +28,7 @@ final class PagesAhead implements Iterator<ApiPage> {
   private final String studyKey;
   private final String resource;
   private final String sort;
+  private final @Nullable String filter;
   private final int size;
   private final int totalPages;
   private final ExecutorService pool;
@@ -41,10 +42,12 @@ final class PagesAhead implements Iterator<ApiPage> {
       String studyKey,
       String resource,
       int size,
+      @Nullable String filter,
       ApiPage first,
       ExecutorService pool,
       int ahead) {
     this.api = api;
+    this.filter = filter;
     this.studyKey = studyKey;
     this.resource = resource;
     this.sort = ImednetResources.primaryId(resource) + ",ASC";
@@ -65,16 +68,30 @@ final class PagesAhead implements Iterator<ApiPage> {
       ExecutorService pool,
       int ahead)
       throws IOException {
+    return pages(api, studyKey, resource, pageSize, null, pool, ahead);
+  }
+
+  /** As {@link #pages(ImednetApi, String, String, int, ExecutorService, int)}, with a filter. */
+  static Iterator<ApiPage> pages(
+      ImednetApi api,
+      String studyKey,
+      String resource,
+      int pageSize,
+      @Nullable String filter,
+      ExecutorService pool,
+      int ahead)
+      throws IOException {
     String sort = ImednetResources.primaryId(resource) + ",ASC";
-    ApiPage first = api.getPage(studyKey, resource, PageQuery.of(0, pageSize, sort, null));
-    return new PagesAhead(api, studyKey, resource, pageSize, first, pool, ahead);
+    ApiPage first = api.getPage(studyKey, resource, PageQuery.of(0, pageSize, sort, filter));
+    return new PagesAhead(api, studyKey, resource, pageSize, filter, first, pool, ahead);
   }
 
   private void fill() {
     while (pending.size() < ahead && nextToRequest < totalPages) {
       int page = nextToRequest++;
       pending.add(
-          pool.submit(() -> api.getPage(studyKey, resource, PageQuery.of(page, size, sort, null))));
+          pool.submit(
+              () -> api.getPage(studyKey, resource, PageQuery.of(page, size, sort, filter))));
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -94,6 +95,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
   private final Set<String> variables;
   private final boolean useLabels;
   private final int batchSize;
+  private final Map<String, String> modifiedSince;
 
   private ReadStudyMetadata(
       @Nullable ApiConfig apiConfig,
@@ -102,7 +104,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       Set<String> forms,
       Set<String> variables,
       boolean useLabels,
-      int batchSize) {
+      int batchSize,
+      Map<String, String> modifiedSince) {
     this.apiConfig = apiConfig;
     this.apiFactory = apiFactory;
     this.studies = studies;
@@ -110,19 +113,27 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
     this.variables = variables;
     this.useLabels = useLabels;
     this.batchSize = batchSize;
+    this.modifiedSince = modifiedSince;
   }
 
   /** All forms and variables, variable names as column names, batches of 1000 rows. */
   public static ReadStudyMetadata create() {
     return new ReadStudyMetadata(
-        null, ImednetApiFactory.HTTP, null, Set.of(), Set.of(), false, DEFAULT_BATCH_SIZE);
+        null,
+        ImednetApiFactory.HTTP,
+        null,
+        Set.of(),
+        Set.of(),
+        false,
+        DEFAULT_BATCH_SIZE,
+        Map.of());
   }
 
   /** Required: where the API is and how to authenticate. */
   public ReadStudyMetadata withApiConfig(ApiConfig config) {
     requireNonNull(config, "withApiConfig() needs a config");
     return new ReadStudyMetadata(
-        config, apiFactory, studies, forms, variables, useLabels, batchSize);
+        config, apiFactory, studies, forms, variables, useLabels, batchSize, modifiedSince);
   }
 
   /**
@@ -132,7 +143,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
   public ReadStudyMetadata withApiFactory(ImednetApiFactory factory) {
     requireNonNull(factory, "withApiFactory() needs a factory");
     return new ReadStudyMetadata(
-        apiConfig, factory, studies, forms, variables, useLabels, batchSize);
+        apiConfig, factory, studies, forms, variables, useLabels, batchSize, modifiedSince);
   }
 
   /** The studies to read when applied to the pipeline; required unless {@link #readAll} is used. */
@@ -153,19 +164,34 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         forms,
         variables,
         useLabels,
-        batchSize);
+        batchSize,
+        modifiedSince);
   }
 
   /** Form keys or numeric form ids to describe; empty (the default) means all forms. */
   public ReadStudyMetadata withForms(Collection<String> formKeysOrIds) {
     return new ReadStudyMetadata(
-        apiConfig, apiFactory, studies, Set.copyOf(formKeysOrIds), variables, useLabels, batchSize);
+        apiConfig,
+        apiFactory,
+        studies,
+        Set.copyOf(formKeysOrIds),
+        variables,
+        useLabels,
+        batchSize,
+        modifiedSince);
   }
 
   /** Variable names (exact) to describe; empty (the default) means all variables. */
   public ReadStudyMetadata withVariables(Collection<String> variableNames) {
     return new ReadStudyMetadata(
-        apiConfig, apiFactory, studies, forms, Set.copyOf(variableNames), useLabels, batchSize);
+        apiConfig,
+        apiFactory,
+        studies,
+        forms,
+        Set.copyOf(variableNames),
+        useLabels,
+        batchSize,
+        modifiedSince);
   }
 
   /**
@@ -173,7 +199,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
    */
   public ReadStudyMetadata withUseLabels(boolean useLabels) {
     return new ReadStudyMetadata(
-        apiConfig, apiFactory, studies, forms, variables, useLabels, batchSize);
+        apiConfig, apiFactory, studies, forms, variables, useLabels, batchSize, modifiedSince);
   }
 
   /** Rows per batch, 1..1000 (default 1000). */
@@ -182,7 +208,26 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       throw new IllegalArgumentException("batchSize must be 1..1000, was " + batchSize);
     }
     return new ReadStudyMetadata(
-        apiConfig, apiFactory, studies, forms, variables, useLabels, batchSize);
+        apiConfig, apiFactory, studies, forms, variables, useLabels, batchSize, modifiedSince);
+  }
+
+  /**
+   * An incremental read: for each study in {@code lowerBounds} (study key to an API timestamp such
+   * as {@code 2026-01-01T00:00:00Z}), the windowed tables ({@link
+   * ReadStudyMetadataTables#windowField}: subjects, visits, record revisions) hold only the items
+   * dated at or after it; every other table, and every other study, is read whole.
+   */
+  public ReadStudyMetadata withModifiedSince(Map<String, String> lowerBounds) {
+    requireNonNull(lowerBounds, "lowerBounds");
+    return new ReadStudyMetadata(
+        apiConfig,
+        apiFactory,
+        studies,
+        forms,
+        variables,
+        useLabels,
+        batchSize,
+        Map.copyOf(lowerBounds));
   }
 
   /** The same read for the study keys of a {@code PCollection<String>}. */
@@ -238,7 +283,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
                       spec.forms,
                       spec.variables,
                       spec.useLabels,
-                      spec.batchSize)))
+                      spec.batchSize,
+                      new java.util.TreeMap<>(spec.modifiedSince))))
           .setCoder(RowBatchCoder.of());
     }
 
@@ -259,6 +305,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
     private final Set<String> variables;
     private final boolean useLabels;
     private final int batchSize;
+    private final java.util.TreeMap<String, String> modifiedSince;
     private transient @Nullable ImednetApi api;
 
     ReadStudyMetadataFn(
@@ -267,13 +314,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         Set<String> forms,
         Set<String> variables,
         boolean useLabels,
-        int batchSize) {
+        int batchSize,
+        java.util.TreeMap<String, String> modifiedSince) {
       this.apiConfig = apiConfig;
       this.apiFactory = apiFactory;
       this.forms = forms;
       this.variables = variables;
       this.useLabels = useLabels;
       this.batchSize = batchSize;
+      this.modifiedSince = modifiedSince;
     }
 
     @Setup
@@ -349,12 +398,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
                   metrics,
                   () -> {
                     try {
+                      String since = modifiedSince.get(studyKey);
+                      String field = ReadStudyMetadataTables.windowField(table.tableKey());
                       Iterator<ApiPage> pages =
                           PagesAhead.pages(
                               requireNonNull(api, "api"),
                               studyKey,
                               table.resource(),
                               apiConfig.pageSize(),
+                              since == null || field == null ? null : field + ">=" + since,
                               inScope(prefetch, metrics),
                               apiConfig.maxConcurrentRequests());
                       long n = emitPages(studyKey, table, pages, queue::put);

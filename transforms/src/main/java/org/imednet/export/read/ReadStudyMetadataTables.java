@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import javax.annotation.Nullable;
 import org.imednet.export.flatten.JsonValueWriter;
 import org.imednet.export.flatten.RecordBytes;
 import org.imednet.export.flatten.ValueParser;
@@ -39,6 +40,30 @@ public final class ReadStudyMetadataTables {
   private static final String STUDY_KEY_FIELD = "studyKey";
 
   /** One metadata table: the resource it is read from and its typed columns. */
+  /**
+   * The tables an incremental export reads as a window, with the API field that dates their items
+   * and the column that identifies a row within a study: subjects and visits by {@code
+   * dateModified}, record revisions (which never change) by {@code dateCreated}. The other tables
+   * (forms, variables, sites, intervals, columns) are small and read whole every run.
+   */
+  private static final Map<String, String[]> WINDOWED =
+      Map.of(
+          "subjects", new String[] {"dateModified", "subject_id"},
+          "visits", new String[] {"dateModified", "visit_id"},
+          "record_revisions", new String[] {"dateCreated", "record_revision_id"});
+
+  /** The API field dating {@code tableKey}'s items in a window, or null if it is read whole. */
+  public static @Nullable String windowField(String tableKey) {
+    String[] w = WINDOWED.get(tableKey);
+    return w == null ? null : w[0];
+  }
+
+  /** The column identifying a row of windowed table {@code tableKey} within a study, or null. */
+  public static @Nullable String windowKey(String tableKey) {
+    String[] w = WINDOWED.get(tableKey);
+    return w == null ? null : w[1];
+  }
+
   public static final class Table {
     private final String tableKey;
     private final String resource;

@@ -21,6 +21,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.metrics.ExportMetrics.Metric;
+import org.imednet.export.read.ReadStudyMetadataTables;
 import org.imednet.export.rows.TableSchema;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.staging.StagedFile;
@@ -94,7 +95,7 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
         st -> {
           for (Map.Entry<String, List<StagedFile>> t : dataTables.entrySet()) {
             if (ledger != null && ledger.merge()) {
-              merge(st, t.getKey(), t.getValue(), ledger);
+              merge(st, t.getKey(), t.getValue(), "record_id", s -> ledger.windowFrom(s) == null);
             } else {
               st.execute(
                   "CREATE OR REPLACE TABLE "
@@ -104,7 +105,19 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
             }
           }
           for (Map.Entry<String, List<StagedFile>> t : metadataTables.entrySet()) {
-            replaceStudies(st.getConnection(), st, t.getKey(), t.getValue());
+            if (ledger != null && ledger.merge()) {
+              // Windowed tables (subjects, visits, revisions) of windowed studies hold only the
+              // items of the window: upserted by their id. Other tables replace the study's rows.
+              String key = ReadStudyMetadataTables.windowKey(t.getValue().get(0).tableKey());
+              merge(
+                  st,
+                  t.getKey(),
+                  t.getValue(),
+                  key,
+                  s -> key == null || ledger.windowFrom(s) == null);
+            } else {
+              replaceStudies(st.getConnection(), st, t.getKey(), t.getValue());
+            }
           }
           if (ledger != null) {
             recordInLedger(st, formFiles, ledger);
@@ -126,11 +139,16 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
   }
 
   /**
-   * Upserts the staged rows into {@code table}: studies read whole replace all their rows, the
-   * others replace the rows of the same {@code (study_key, record_id)}; columns the table lacks are
+   * Upserts the staged rows into {@code table}: studies {@code readWhole} replace all their rows,
+   * the others replace the rows of the same {@code (study_key, key)}; columns the table lacks are
    * added first (a variable added to the study since the table was created).
    */
-  private static void merge(Statement st, String table, List<StagedFile> files, LedgerRun run)
+  private static void merge(
+      Statement st,
+      String table,
+      List<StagedFile> files,
+      @Nullable String key,
+      java.util.function.Predicate<String> readWhole)
       throws SQLException {
     String source = readParquet(files);
     if (!tableExists(st.getConnection(), table)) {
@@ -158,7 +176,7 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
     String wholeStudies =
         files.stream()
             .map(StagedFile::studyKey)
-            .filter(study -> run.windowFrom(study) == null)
+            .filter(readWhole)
             .distinct()
             .sorted()
             .map(DuckDbTableNames::literal)
@@ -166,12 +184,19 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
     if (!wholeStudies.isEmpty()) {
       st.execute("DELETE FROM " + quote(table) + " WHERE study_key IN (" + wholeStudies + ")");
     }
-    st.execute(
-        "DELETE FROM "
-            + quote(table)
-            + " AS t USING (SELECT DISTINCT study_key, record_id FROM "
-            + source
-            + ") AS s WHERE t.study_key = s.study_key AND t.record_id = s.record_id");
+    if (key != null) {
+      st.execute(
+          "DELETE FROM "
+              + quote(table)
+              + " AS t USING (SELECT DISTINCT study_key, "
+              + quote(key)
+              + " FROM "
+              + source
+              + ") AS s WHERE t.study_key = s.study_key AND t."
+              + quote(key)
+              + " = s."
+              + quote(key));
+    }
     st.execute("INSERT INTO " + quote(table) + " BY NAME SELECT * FROM " + source);
   }
 

@@ -132,7 +132,8 @@ public final class ExportJob {
     if (spec.ledger() != null && !spec.ledger().windows().isEmpty()) {
       Map<String, String> since = new TreeMap<>();
       spec.ledger().windows().forEach((study, from) -> since.put(study, apiTime(from)));
-      readMetadata = readMetadata.withModifiedSince(since);
+      LocalDateTime until = spec.ledger().until();
+      readMetadata = readMetadata.withModifiedBetween(since, until == null ? null : apiTime(until));
     }
     PCollection<RowBatch> metadata = pipeline.apply("ReadStudyMetadata", readMetadata);
 
@@ -214,7 +215,13 @@ public final class ExportJob {
           parts.and(
               pipeline.apply(
                   "ReadStudyRecordsModifiedSince" + since,
-                  read.withStudies(w.getValue()).withRecordFilter("dateModified>=" + since)));
+                  read.withStudies(w.getValue())
+                      .withRecordFilter(
+                          "dateModified>="
+                              + since
+                              + (ledger.until() == null
+                                  ? ""
+                                  : ";dateModified<" + apiTime(ledger.until())))));
     }
     return parts.size() == 1 ? parts.get(0) : parts.apply("AllRecordPages", Flatten.pCollections());
   }

@@ -96,6 +96,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
   private final boolean useLabels;
   private final int batchSize;
   private final Map<String, String> modifiedSince;
+  private final @Nullable String modifiedBefore;
 
   private ReadStudyMetadata(
       @Nullable ApiConfig apiConfig,
@@ -105,7 +106,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       Set<String> variables,
       boolean useLabels,
       int batchSize,
-      Map<String, String> modifiedSince) {
+      Map<String, String> modifiedSince,
+      @Nullable String modifiedBefore) {
     this.apiConfig = apiConfig;
     this.apiFactory = apiFactory;
     this.studies = studies;
@@ -114,6 +116,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
     this.useLabels = useLabels;
     this.batchSize = batchSize;
     this.modifiedSince = modifiedSince;
+    this.modifiedBefore = modifiedBefore;
   }
 
   /** All forms and variables, variable names as column names, batches of 1000 rows. */
@@ -126,14 +129,23 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         Set.of(),
         false,
         DEFAULT_BATCH_SIZE,
-        Map.of());
+        Map.of(),
+        null);
   }
 
   /** Required: where the API is and how to authenticate. */
   public ReadStudyMetadata withApiConfig(ApiConfig config) {
     requireNonNull(config, "withApiConfig() needs a config");
     return new ReadStudyMetadata(
-        config, apiFactory, studies, forms, variables, useLabels, batchSize, modifiedSince);
+        config,
+        apiFactory,
+        studies,
+        forms,
+        variables,
+        useLabels,
+        batchSize,
+        modifiedSince,
+        modifiedBefore);
   }
 
   /**
@@ -143,7 +155,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
   public ReadStudyMetadata withApiFactory(ImednetApiFactory factory) {
     requireNonNull(factory, "withApiFactory() needs a factory");
     return new ReadStudyMetadata(
-        apiConfig, factory, studies, forms, variables, useLabels, batchSize, modifiedSince);
+        apiConfig,
+        factory,
+        studies,
+        forms,
+        variables,
+        useLabels,
+        batchSize,
+        modifiedSince,
+        modifiedBefore);
   }
 
   /** The studies to read when applied to the pipeline; required unless {@link #readAll} is used. */
@@ -165,7 +185,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         variables,
         useLabels,
         batchSize,
-        modifiedSince);
+        modifiedSince,
+        modifiedBefore);
   }
 
   /** Form keys or numeric form ids to describe; empty (the default) means all forms. */
@@ -178,7 +199,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         variables,
         useLabels,
         batchSize,
-        modifiedSince);
+        modifiedSince,
+        modifiedBefore);
   }
 
   /** Variable names (exact) to describe; empty (the default) means all variables. */
@@ -191,7 +213,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         Set.copyOf(variableNames),
         useLabels,
         batchSize,
-        modifiedSince);
+        modifiedSince,
+        modifiedBefore);
   }
 
   /**
@@ -199,7 +222,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
    */
   public ReadStudyMetadata withUseLabels(boolean useLabels) {
     return new ReadStudyMetadata(
-        apiConfig, apiFactory, studies, forms, variables, useLabels, batchSize, modifiedSince);
+        apiConfig,
+        apiFactory,
+        studies,
+        forms,
+        variables,
+        useLabels,
+        batchSize,
+        modifiedSince,
+        modifiedBefore);
   }
 
   /** Rows per batch, 1..1000 (default 1000). */
@@ -208,7 +239,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       throw new IllegalArgumentException("batchSize must be 1..1000, was " + batchSize);
     }
     return new ReadStudyMetadata(
-        apiConfig, apiFactory, studies, forms, variables, useLabels, batchSize, modifiedSince);
+        apiConfig,
+        apiFactory,
+        studies,
+        forms,
+        variables,
+        useLabels,
+        batchSize,
+        modifiedSince,
+        modifiedBefore);
   }
 
   /**
@@ -218,6 +257,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
    * dated at or after it; every other table, and every other study, is read whole.
    */
   public ReadStudyMetadata withModifiedSince(Map<String, String> lowerBounds) {
+    return withModifiedBetween(lowerBounds, null);
+  }
+
+  /**
+   * As {@link #withModifiedSince}, with an exclusive upper bound for every windowed study too (a
+   * backfill shard), or none if null.
+   */
+  public ReadStudyMetadata withModifiedBetween(
+      Map<String, String> lowerBounds, @Nullable String upperBound) {
     requireNonNull(lowerBounds, "lowerBounds");
     return new ReadStudyMetadata(
         apiConfig,
@@ -227,7 +275,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         variables,
         useLabels,
         batchSize,
-        Map.copyOf(lowerBounds));
+        Map.copyOf(lowerBounds),
+        upperBound);
   }
 
   /** The same read for the study keys of a {@code PCollection<String>}. */
@@ -284,7 +333,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
                       spec.variables,
                       spec.useLabels,
                       spec.batchSize,
-                      new java.util.TreeMap<>(spec.modifiedSince))))
+                      new java.util.TreeMap<>(spec.modifiedSince),
+                      spec.modifiedBefore)))
           .setCoder(RowBatchCoder.of());
     }
 
@@ -306,6 +356,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
     private final boolean useLabels;
     private final int batchSize;
     private final java.util.TreeMap<String, String> modifiedSince;
+    private final @Nullable String modifiedBefore;
     private transient @Nullable ImednetApi api;
 
     ReadStudyMetadataFn(
@@ -315,7 +366,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         Set<String> variables,
         boolean useLabels,
         int batchSize,
-        java.util.TreeMap<String, String> modifiedSince) {
+        java.util.TreeMap<String, String> modifiedSince,
+        @Nullable String modifiedBefore) {
       this.apiConfig = apiConfig;
       this.apiFactory = apiFactory;
       this.forms = forms;
@@ -323,6 +375,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       this.useLabels = useLabels;
       this.batchSize = batchSize;
       this.modifiedSince = modifiedSince;
+      this.modifiedBefore = modifiedBefore;
     }
 
     @Setup
@@ -406,7 +459,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
                               studyKey,
                               table.resource(),
                               apiConfig.pageSize(),
-                              since == null || field == null ? null : field + ">=" + since,
+                              windowFilter(field, since, modifiedBefore),
                               inScope(prefetch, metrics),
                               apiConfig.maxConcurrentRequests());
                       long n = emitPages(studyKey, table, pages, queue::put);
@@ -446,6 +499,15 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         pool.shutdownNow();
         prefetch.shutdownNow();
       }
+    }
+
+    /** {@code field>=since[;field<before]}, or null (read whole) without a field or a bound. */
+    private static @Nullable String windowFilter(
+        @Nullable String field, @Nullable String since, @Nullable String before) {
+      if (field == null || since == null) {
+        return null;
+      }
+      return field + ">=" + since + (before == null ? "" : ";" + field + "<" + before);
     }
 
     /** Runs each task of {@code pool} inside {@code metrics}, where the client counts retries. */

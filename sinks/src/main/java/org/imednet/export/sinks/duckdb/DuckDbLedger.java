@@ -16,13 +16,16 @@ import java.sql.Timestamp;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import javax.annotation.Nullable;
 import org.imednet.export.sinks.ledger.LedgerEntry;
 import org.imednet.export.sinks.ledger.LedgerRun;
+import org.imednet.export.sinks.ledger.Shard;
 
 /**
  * The export ledger of a DuckDB file: table {@value #TABLE}, one row per study and committed run,
@@ -33,10 +36,10 @@ import org.imednet.export.sinks.ledger.LedgerRun;
  * study_key}, {@code run_id}, {@code mode} ({@code full}, {@code incremental}, or {@code
  * invalidated} when a plain export replaced a table this study shared, so its next incremental run
  * reads it whole), {@code window_from} (the {@code dateModified} lower bound read, null when read
- * whole), {@code high_water_mark} (the latest {@code date_modified} the target holds for the
- * study), {@code started_at}, {@code committed_at} (UTC), {@code rows_written} and {@code
- * rows_per_form} (JSON object). The latest row of a study and target is its state; older rows are
- * its history.
+ * whole), {@code window_to} (the exclusive upper bound of a backfill shard), {@code
+ * high_water_mark} (the latest {@code date_modified} the target holds for the study), {@code
+ * started_at}, {@code committed_at} (UTC), {@code rows_written} and {@code rows_per_form} (JSON
+ * object). The latest row of a study and target is its state; older rows are its history.
  */
 public final class DuckDbLedger {
   /** The ledger table's name. */
@@ -68,6 +71,35 @@ public final class DuckDbLedger {
     }
   }
 
+  /** The backfill shards the ledger of {@code db} records as committed for {@code target}. */
+  public static Set<Shard> finishedShards(Path db, String target) throws SQLException {
+    Set<Shard> out = new HashSet<>();
+    if (!Files.exists(db)) {
+      return out;
+    }
+    Properties readOnly = new Properties();
+    readOnly.setProperty("duckdb.read_only", "true");
+    try (Connection c =
+        DriverManager.getConnection("jdbc:duckdb:" + db.toAbsolutePath(), readOnly)) {
+      if (!exists(c)) {
+        return out;
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT study_key, window_from, window_to FROM "
+                  + quote(TABLE)
+                  + " WHERE target = ? AND mode = 'backfill'")) {
+        ps.setString(1, target);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Shard(rs.getString(1), time(rs, 2), time(rs, 3)));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /**
    * Records {@code run} for {@code target} inside the commit's transaction: one row per study the
    * run wrote, with its rows per form and its new high-water mark ({@code studyMaxModified}: the
@@ -86,7 +118,8 @@ public final class DuckDbLedger {
         "CREATE TABLE IF NOT EXISTS "
             + quote(TABLE)
             + " (target VARCHAR NOT NULL, study_key VARCHAR NOT NULL, run_id VARCHAR NOT NULL,"
-            + " mode VARCHAR NOT NULL, window_from TIMESTAMP, high_water_mark TIMESTAMP,"
+            + " mode VARCHAR NOT NULL, window_from TIMESTAMP, window_to TIMESTAMP,"
+            + " high_water_mark TIMESTAMP,"
             + " started_at TIMESTAMP NOT NULL, committed_at TIMESTAMP NOT NULL,"
             + " rows_written BIGINT NOT NULL, rows_per_form VARCHAR NOT NULL)");
     Map<String, LedgerEntry> previous = latest(st.getConnection(), target);
@@ -94,7 +127,7 @@ public final class DuckDbLedger {
     try (PreparedStatement ps =
         st.getConnection()
             .prepareStatement(
-                "INSERT INTO " + quote(TABLE) + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                "INSERT INTO " + quote(TABLE) + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (Map.Entry<String, Map<String, Long>> study : rowsPerForm.entrySet()) {
         String key = study.getKey();
         LocalDateTime windowFrom = run.windowFrom(key);
@@ -135,12 +168,14 @@ public final class DuckDbLedger {
     ps.setString(3, run.runId());
     ps.setString(4, mode);
     ps.setObject(5, windowFrom == null ? null : Timestamp.valueOf(windowFrom));
-    ps.setObject(6, mark == null ? null : Timestamp.valueOf(mark));
-    ps.setObject(7, Timestamp.valueOf(run.startedAt()));
-    ps.setObject(8, Timestamp.valueOf(now));
-    ps.setLong(9, total);
+    ps.setObject(
+        6, windowFrom == null || run.until() == null ? null : Timestamp.valueOf(run.until()));
+    ps.setObject(7, mark == null ? null : Timestamp.valueOf(mark));
+    ps.setObject(8, Timestamp.valueOf(run.startedAt()));
+    ps.setObject(9, Timestamp.valueOf(now));
+    ps.setLong(10, total);
     try {
-      ps.setString(10, MAPPER.writeValueAsString(new LinkedHashMap<>(perForm)));
+      ps.setString(11, MAPPER.writeValueAsString(new LinkedHashMap<>(perForm)));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

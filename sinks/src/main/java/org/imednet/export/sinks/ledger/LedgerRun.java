@@ -28,13 +28,19 @@ public final class LedgerRun implements Serializable {
   private final LocalDateTime startedAt;
   private final TreeMap<String, LocalDateTime> windows;
   private final boolean merge;
+  private final @Nullable LocalDateTime until;
 
   private LedgerRun(
-      String runId, LocalDateTime startedAt, Map<String, LocalDateTime> windows, boolean merge) {
+      String runId,
+      LocalDateTime startedAt,
+      Map<String, LocalDateTime> windows,
+      boolean merge,
+      @Nullable LocalDateTime until) {
     this.runId = Objects.requireNonNull(runId, "runId");
     this.startedAt = Objects.requireNonNull(startedAt, "startedAt");
     this.windows = new TreeMap<>(windows);
     this.merge = merge;
+    this.until = until;
   }
 
   /** A fresh run id: the UTC start second and a random UUID, e.g. {@code 20261207T210000Z-…}. */
@@ -47,7 +53,7 @@ public final class LedgerRun implements Serializable {
 
   /** A plain (full) export: every study read whole, tables written as without a ledger. */
   public static LedgerRun full(String runId, LocalDateTime startedAt) {
-    return new LedgerRun(runId, startedAt, Map.of(), false);
+    return new LedgerRun(runId, startedAt, Map.of(), false, null);
   }
 
   /**
@@ -56,7 +62,27 @@ public final class LedgerRun implements Serializable {
    */
   public static LedgerRun incremental(
       String runId, LocalDateTime startedAt, Map<String, LocalDateTime> windows) {
-    return new LedgerRun(runId, startedAt, windows, true);
+    return new LedgerRun(runId, startedAt, windows, true, null);
+  }
+
+  /**
+   * One window of a backfill: every study of {@code studies} read for {@code dateModified} in
+   * {@code [from, until)}, merged into the target and recorded as a finished shard.
+   */
+  public static LedgerRun backfill(
+      String runId,
+      LocalDateTime startedAt,
+      Iterable<String> studies,
+      LocalDateTime from,
+      LocalDateTime until) {
+    Map<String, LocalDateTime> windows = new TreeMap<>();
+    studies.forEach(s -> windows.put(s, from));
+    return new LedgerRun(runId, startedAt, windows, true, Objects.requireNonNull(until, "until"));
+  }
+
+  /** The exclusive upper bound of every window of a backfill shard; null otherwise. */
+  public @Nullable LocalDateTime until() {
+    return until;
   }
 
   public String runId() {
@@ -83,13 +109,23 @@ public final class LedgerRun implements Serializable {
     return Collections.unmodifiableMap(windows);
   }
 
-  /** {@code "incremental"} for a study read from a window, else {@code "full"}. */
+  /**
+   * {@code "backfill"} for a study of a backfill shard, {@code "incremental"} for a study read from
+   * a lower bound, else {@code "full"}.
+   */
   public String mode(String study) {
-    return windows.containsKey(study) ? "incremental" : "full";
+    if (!windows.containsKey(study)) {
+      return "full";
+    }
+    return until != null ? "backfill" : "incremental";
   }
 
   @Override
   public String toString() {
-    return "LedgerRun{" + runId + (merge ? ", incremental " + windows : ", full") + "}";
+    return "LedgerRun{"
+        + runId
+        + (merge ? ", incremental " + windows : ", full")
+        + (until != null ? " until " + until : "")
+        + "}";
   }
 }

@@ -12,14 +12,17 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import javax.annotation.Nullable;
 import org.imednet.export.sinks.ledger.LedgerEntry;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.ledger.LockHolder;
+import org.imednet.export.sinks.ledger.Shard;
 import org.imednet.export.sinks.ledger.TargetLockedException;
 
 /**
@@ -27,7 +30,7 @@ import org.imednet.export.sinks.ledger.TargetLockedException;
  *
  * <p>Ledger: table {@value #TABLE}, one row per study and committed run, written after every batch
  * of the run is loaded (so a run that fails writes none, and its next run repeats its window).
- * Columns as in the DuckDB ledger ({@code TARGET, STUDY_KEY, RUN_ID, MODE, WINDOW_FROM,
+ * Columns as in the DuckDB ledger ({@code TARGET, STUDY_KEY, RUN_ID, MODE, WINDOW_FROM, WINDOW_TO,
  * HIGH_WATER_MARK, STARTED_AT, COMMITTED_AT, ROWS_WRITTEN, ROWS_PER_FORM}); times are UTC text
  * {@code YYYY-MM-DD HH:MM:SS.ffffff}, which sorts as time and casts with {@code ::TIMESTAMP_NTZ}.
  * {@code ROWS_WRITTEN} counts the rows of the run's form batches, loaded now or found already
@@ -61,6 +64,31 @@ public final class SnowflakeLedger {
           "Reading " + TABLE + " failed: " + settings.redact(e.getMessage()),
           settings.redactedCopy(e));
     }
+  }
+
+  /** The backfill shards the ledger records as committed for {@code target}. */
+  public static Set<Shard> finishedShards(SnowflakeSettings settings, String target) {
+    Set<Shard> out = new HashSet<>();
+    try (Connection c = settings.connect();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT STUDY_KEY, WINDOW_FROM, WINDOW_TO FROM "
+                    + qualified(settings, TABLE)
+                    + " WHERE TARGET = "
+                    + literal(target)
+                    + " AND MODE = 'backfill'")) {
+      while (rs.next()) {
+        out.add(new Shard(rs.getString(1), parse(rs.getString(2)), parse(rs.getString(3))));
+      }
+    } catch (SQLException e) {
+      if (!mentions(e, "does not exist")) {
+        throw new IllegalStateException(
+            "Reading " + TABLE + " failed: " + settings.redact(e.getMessage()),
+            settings.redactedCopy(e));
+      }
+    }
+    return out;
   }
 
   /** Takes the schema's run lock for {@code runId}; closing the result releases it. */
@@ -164,7 +192,7 @@ public final class SnowflakeLedger {
           "CREATE TABLE IF NOT EXISTS "
               + table
               + " (TARGET VARCHAR, STUDY_KEY VARCHAR, RUN_ID VARCHAR, MODE VARCHAR,"
-              + " WINDOW_FROM VARCHAR, HIGH_WATER_MARK VARCHAR, STARTED_AT VARCHAR,"
+              + " WINDOW_FROM VARCHAR, WINDOW_TO VARCHAR, HIGH_WATER_MARK VARCHAR, STARTED_AT VARCHAR,"
               + " COMMITTED_AT VARCHAR, ROWS_WRITTEN NUMBER(38,0), ROWS_PER_FORM VARCHAR)");
       Map<String, LedgerEntry> previous = latest(c, settings, target);
       String now = TIME.format(LocalDateTime.now(ZoneOffset.UTC));
@@ -188,6 +216,7 @@ public final class SnowflakeLedger {
                     literal(run.runId()),
                     literal(run.mode(key)),
                     time(windowFrom),
+                    time(windowFrom == null ? null : run.until()),
                     time(mark),
                     time(run.startedAt()),
                     literal(now),

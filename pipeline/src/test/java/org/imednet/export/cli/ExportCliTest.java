@@ -507,7 +507,8 @@ class ExportCliTest {
     // Command lists show each command's one-line summary whole, not a description cut mid-line.
     String top = CliFixture.run("--help").out;
     assertTrue(
-        top.contains("  emulator          Run a local iMednet API or Snowflake emulator on 127.0.0.1.\n"),
+        top.contains(
+            "  emulator          Run a local iMednet API or Snowflake emulator on 127.0.0.1.\n"),
         top);
     assertTrue(
         top.contains(

@@ -1,14 +1,18 @@
 package org.imednet.export.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.imednet.export.api.ApiConfig;
+import org.imednet.export.api.HttpImednetClient;
+import org.imednet.export.api.ImednetApi;
 import org.imednet.export.pipeline.ExportJob;
 import org.imednet.export.pipeline.ExportSpec;
 import org.imednet.export.pipeline.RunSummary;
+import org.imednet.export.read.StudySelection;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,10 +39,15 @@ final class ExportCommand implements Runnable {
   }
 
   /** Runs a spec with progress, prints the summary, and maps the outcome to an exit code. */
-  static int runAndSummarize(ExportSpec spec, CommonExportOptions common, PrintStream out) {
+  static int runAndSummarize(ExportSpec spec, CommonExportOptions common, PrintStream out)
+      throws IOException {
     if (common.dryRun) {
       out.println(ExportJob.dryRun(spec, common.runner.name()));
       return ImednetCli.EXIT_OK;
+    }
+    // A mistyped study key, form or variable is one line before any runner starts.
+    try (ImednetApi api = HttpImednetClient.create(spec.api())) {
+      StudySelection.check(api, spec.studies(), spec.forms(), spec.variables(), common.allStudies);
     }
     RunSummary summary;
     try (ProgressReporter progress = common.progress(System.err)) {

@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code imednet} command. {@link #execute} runs one command line and returns its exit code: 0
- * success, 1 error, 2 usage error, 3 the export finished but its rows do not reconcile with the
- * API's totals.
+ * success, 1 error, 2 usage error (also a study key, form or variable the API does not have), 3 the
+ * export finished but its rows do not reconcile with the API's totals.
  */
 @Command(
     name = "imednet",
@@ -72,6 +72,16 @@ public final class ImednetCli implements Runnable {
     public int handleExecutionException(
         Exception ex, CommandLine commandLine, CommandLine.ParseResult parseResult) {
       PrintWriter err = commandLine.getErr();
+      String userError = Errors.userError(ex);
+      if (userError != null) {
+        // The user named something the API does not have: one line, no stack trace to offer.
+        err.println("error: " + userError);
+        if ("1".equals(System.getenv("IMEDNET_DEBUG"))) {
+          ex.printStackTrace(err);
+        }
+        err.flush();
+        return EXIT_USAGE;
+      }
       err.println("error: " + Errors.describe(ex));
       if ("1".equals(System.getenv("IMEDNET_DEBUG"))) {
         ex.printStackTrace(err);

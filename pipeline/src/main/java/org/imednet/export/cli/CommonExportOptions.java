@@ -37,14 +37,19 @@ final class CommonExportOptions {
       names = "--forms",
       split = ",",
       paramLabel = "FORM",
-      description = "Only these forms: form keys or numeric form ids, comma-separated.")
+      description =
+          "Only these forms: form keys or numeric form ids, comma-separated. With several studies"
+              + " a form need not be in each; one that is in none of them is an error (exit 2).")
   List<String> forms = new ArrayList<>();
 
   @Option(
       names = "--vars",
       split = ",",
       paramLabel = "VAR",
-      description = "Only these variables (exact names), comma-separated.")
+      description =
+          "Only these variables (exact names), comma-separated. Each form keeps the ones it has,"
+              + " with every metadata column; forms having none of them are left out. A name that"
+              + " no selected form of any exported study has is an error (exit 2).")
   List<String> vars = new ArrayList<>();
 
   @Option(names = "--use-labels", description = "Name columns by variable label, not name.")

@@ -169,11 +169,11 @@ final class CommonExportOptions {
   /** Study keys from the arguments, or every study the key can see with --all-studies. */
   List<String> studies(List<String> given, ApiConfig api) throws IOException {
     if (allStudies && given != null && !given.isEmpty()) {
-      throw new IllegalArgumentException("give STUDY keys or --all-studies, not both");
+      throw new UsageError("give STUDY keys or --all-studies, not both");
     }
     if (!allStudies) {
       if (given == null || given.isEmpty()) {
-        throw new IllegalArgumentException("give at least one STUDY key, or --all-studies");
+        throw new UsageError("give at least one STUDY key, or --all-studies");
       }
       return new ArrayList<>(new LinkedHashSet<>(given));
     }

@@ -11,11 +11,12 @@ final class Errors {
 
   /**
    * The message of a {@link SelectionException} anywhere in the cause chain (a study key, form or
-   * variable the API does not have; raised up front or inside a runner), else null.
+   * variable the API does not have; raised up front or inside a runner) or of a {@link UsageError},
+   * else null.
    */
   static @Nullable String userError(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof SelectionException) {
+      if (c instanceof SelectionException || c instanceof UsageError) {
         return c.getMessage().strip();
       }
     }

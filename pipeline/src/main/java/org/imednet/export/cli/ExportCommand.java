@@ -118,29 +118,34 @@ final class ExportCommand implements Runnable {
   @Command(
       name = "duckdb",
       mixinStandardHelpOptions = true,
-      header = "Export one study into a DuckDB file.",
+      header = "Export studies into a DuckDB file.",
+      customSynopsis = {
+        "imednet export duckdb [OPTIONS] STUDY... TABLE DB_PATH",
+        "   or: imednet export duckdb [OPTIONS] --all-studies TABLE DB_PATH"
+      },
       description = {
-        "Export one study into a DuckDB file: one table holding every form's records (the wide",
-        "union of their columns), or one table per form key with --by-form; plus metadata tables.",
-        "Tables are replaced in one transaction; other tables in the file are untouched.",
+        "Export studies into a DuckDB file: one table holding every form's records (the",
+        "wide union of their columns), or one table per form key with --by-form; plus",
+        "metadata tables. Tables are replaced in one transaction; other tables in the",
+        "file are untouched. The last two arguments are TABLE and DB_PATH; the study",
+        "keys come before them.",
         "Examples:",
-        "  imednet export duckdb MY_STUDY study_records ./clinical.duckdb --vars AGE,SEX,WEIGHT",
-        "  imednet export duckdb MY_STUDY study_records ./clinical.duckdb --forms 10,20,30",
-        "  imednet export duckdb MY_STUDY study_records ./clinical.duckdb --use-labels",
-        "  imednet export duckdb MY_STUDY - ./clinical.duckdb --by-form"
+        "  imednet export duckdb MY_STUDY records clinical.duckdb --vars AGE,SEX,WEIGHT",
+        "  imednet export duckdb MY_STUDY records clinical.duckdb --forms 10,20,30",
+        "  imednet export duckdb MY_STUDY records clinical.duckdb --use-labels",
+        "  imednet export duckdb MY_STUDY OTHER_STUDY - clinical.duckdb --by-form",
+        "  imednet export duckdb --all-studies records clinical.duckdb"
       })
   static final class DuckDb implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "STUDY", description = "Study key.")
-    String study;
-
     @Parameters(
-        index = "1",
-        paramLabel = "TABLE",
-        description = "Table name (ignored with --by-form; pass - there).")
-    String table;
-
-    @Parameters(index = "2", paramLabel = "DB_PATH", description = "DuckDB database file.")
-    Path db;
+        paramLabel = "[STUDY...] TABLE DB_PATH",
+        hideParamSyntax = true,
+        arity = "2..*",
+        description = {
+          "Study keys (none with --all-studies), then the table name (ignored with --by-form;"
+              + " pass - there), then the DuckDB database file."
+        })
+    List<String> positional = new ArrayList<>();
 
     @Option(names = "--by-form", description = "One table per form key instead of one table.")
     boolean byForm;
@@ -152,8 +157,12 @@ final class ExportCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       common.beamArgs = beamArgs;
+      // STUDY... TABLE DB_PATH: the last two are the table and the file, whatever comes before.
+      int n = positional.size();
+      String table = positional.get(n - 2);
+      Path db = Path.of(positional.get(n - 1));
       ApiConfig api = common.apiConfig();
-      List<String> studies = common.allStudies ? common.studies(List.of(), api) : List.of(study);
+      List<String> studies = common.studies(positional.subList(0, n - 2), api);
       ExportSpec spec =
           common
               .spec(api, studies)

@@ -10,9 +10,12 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import javax.annotation.Nullable;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
@@ -132,6 +135,53 @@ final class CommonExportOptions {
       description = "auto (bar on a terminal, lines otherwise), bar, plain or none.",
       defaultValue = "auto")
   ProgressReporter.Mode progress;
+
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "Write a JSON run report here when the command ends, also when it fails: studies, per"
+              + " form the API's total, records fetched and rows written, pages, retries, seconds,"
+              + " exit code and the error. Counts and keys only, never credentials or record"
+              + " values.")
+  Path report;
+
+  /** The report being gathered for {@code --report}, else null. */
+  @Nullable RunReport runReport;
+
+  /**
+   * Runs an export command's body and, with {@code --report}, writes the report when it ends: with
+   * its exit code, or with the error it failed with (then rethrown for the CLI to print).
+   */
+  int reporting(String command, Callable<Integer> body) throws Exception {
+    if (report == null) {
+      return body.call();
+    }
+    runReport = new RunReport(command, runner.name().toLowerCase(Locale.ROOT));
+    long start = System.nanoTime();
+    int code;
+    try {
+      code = body.call();
+    } catch (Exception e) {
+      String userError = Errors.userError(e);
+      try {
+        runReport.write(
+            report,
+            userError != null ? ImednetCli.EXIT_USAGE : ImednetCli.EXIT_ERROR,
+            secondsSince(start),
+            userError != null ? userError : Errors.describe(e));
+      } catch (IOException | RuntimeException unwritten) {
+        e.addSuppressed(unwritten);
+      }
+      throw e;
+    }
+    runReport.write(report, code, secondsSince(start), null);
+    return code;
+  }
+
+  private static double secondsSince(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
 
   /**
    * Beam pipeline options passed through (e.g. {@code --parallelism=2}); set by each command from

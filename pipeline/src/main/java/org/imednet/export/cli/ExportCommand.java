@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
+import org.imednet.export.metrics.LiveTally;
 import org.imednet.export.pipeline.ExportJob;
 import org.imednet.export.pipeline.ExportSpec;
 import org.imednet.export.pipeline.RunSummary;
@@ -41,6 +42,10 @@ final class ExportCommand implements Runnable {
   /** Runs a spec with progress, prints the summary, and maps the outcome to an exit code. */
   static int runAndSummarize(ExportSpec spec, CommonExportOptions common, PrintStream out)
       throws IOException {
+    RunReport runReport = common.runReport;
+    if (runReport != null) {
+      runReport.planned(spec.studies(), RunSummary.destinationsOf(spec));
+    }
     if (common.dryRun) {
       out.println(ExportJob.dryRun(spec, common.runner.name()));
       return ImednetCli.EXIT_OK;
@@ -50,8 +55,19 @@ final class ExportCommand implements Runnable {
       StudySelection.check(api, spec.studies(), spec.forms(), spec.variables(), common.allStudies);
     }
     RunSummary summary;
+    LiveTally.reset();
     try (ProgressReporter progress = common.progress(System.err)) {
       summary = ExportJob.run(spec);
+    } catch (RuntimeException e) {
+      if (runReport != null) {
+        // What this JVM saw done before the failure (a remote cluster's workers are not in it).
+        runReport.counted(
+            RunSummary.fromCounters(LiveTally.snapshot(), RunSummary.destinationsOf(spec)), false);
+      }
+      throw e;
+    }
+    if (runReport != null) {
+      runReport.counted(summary, true);
     }
     return report(summary, out);
   }
@@ -105,6 +121,10 @@ final class ExportCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       common.beamArgs = beamArgs;
+      return common.reporting("export parquet", this::export);
+    }
+
+    private int export() throws Exception {
       ApiConfig api = common.apiConfig();
       ExportSpec.Builder b =
           common.spec(api, common.studies(studies, api)).lake(lake).metadataDir(metadataDir);
@@ -157,6 +177,10 @@ final class ExportCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       common.beamArgs = beamArgs;
+      return common.reporting("export duckdb", this::export);
+    }
+
+    private int export() throws Exception {
       // STUDY... TABLE DB_PATH: the last two are the table and the file, whatever comes before.
       int n = positional.size();
       String table = positional.get(n - 2);

@@ -340,6 +340,21 @@ final class CommonExportOptions {
     return false;
   }
 
+  /** The remote Flink cluster's address ({@code --flinkMaster}), or null for in-process runs. */
+  @Nullable
+  String remoteMaster() {
+    if (runner != Runner.FLINK || !remoteFlinkMaster()) {
+      return null;
+    }
+    String master = null;
+    for (String a : beamArgs) {
+      if (a.startsWith("--flinkMaster=")) {
+        master = a.substring("--flinkMaster=".length());
+      }
+    }
+    return master;
+  }
+
   /** A spec with what every export shares: the API, studies, selection, errors and runner. */
   ExportSpec.Builder spec(ApiConfig api, List<String> studyKeys) {
     return ExportSpec.builder()
@@ -365,7 +380,7 @@ final class CommonExportOptions {
   }
 
   ProgressReporter progress(PrintStream out) {
-    return new ProgressReporter(progress, out, 10);
+    return new ProgressReporter(progress, out, 10, remoteMaster());
   }
 
   /** Reads a KEY=VALUE file (blank lines and # comments ignored, optional quotes). */

@@ -13,16 +13,20 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import javax.annotation.Nullable;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
 import org.imednet.export.pipeline.ExportSpec;
 import org.imednet.export.sinks.ledger.LedgerEntry;
 import org.imednet.export.sinks.ledger.LedgerRun;
+import org.imednet.export.sinks.ledger.TargetLockedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -44,14 +48,19 @@ final class CommonExportOptions {
       names = "--forms",
       split = ",",
       paramLabel = "FORM",
-      description = "Only these forms: form keys or numeric form ids, comma-separated.")
+      description =
+          "Only these forms: form keys or numeric form ids, comma-separated. With several studies"
+              + " a form need not be in each; one that is in none of them is an error (exit 2).")
   List<String> forms = new ArrayList<>();
 
   @Option(
       names = "--vars",
       split = ",",
       paramLabel = "VAR",
-      description = "Only these variables (exact names), comma-separated.")
+      description =
+          "Only these variables (exact names), comma-separated. Each form keeps the ones it has,"
+              + " with every metadata column; forms having none of them are left out. A name that"
+              + " no selected form of any exported study has is an error (exit 2).")
   List<String> vars = new ArrayList<>();
 
   @Option(names = "--use-labels", description = "Name columns by variable label, not name.")
@@ -153,6 +162,55 @@ final class CommonExportOptions {
       defaultValue = "auto")
   ProgressReporter.Mode progress;
 
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "Write a JSON run report here when the command ends, also when it fails: studies, per"
+              + " form the API's total, records fetched and rows written, pages, retries, seconds,"
+              + " exit code and the error. Counts and keys only, never credentials or record"
+              + " values.")
+  Path report;
+
+  /** The report being gathered for {@code --report}, else null. */
+  @Nullable RunReport runReport;
+
+  /**
+   * Runs an export command's body and, with {@code --report}, writes the report when it ends: with
+   * its exit code, or with the error it failed with (then rethrown for the CLI to print).
+   */
+  int reporting(String command, Callable<Integer> body) throws Exception {
+    if (report == null) {
+      return body.call();
+    }
+    runReport = new RunReport(command, runner.name().toLowerCase(Locale.ROOT));
+    long start = System.nanoTime();
+    int code;
+    try {
+      code = body.call();
+    } catch (Exception e) {
+      String userError = Errors.userError(e);
+      try {
+        runReport.write(
+            report,
+            e instanceof TargetLockedException
+                ? ImednetCli.EXIT_LOCKED
+                : userError != null ? ImednetCli.EXIT_USAGE : ImednetCli.EXIT_ERROR,
+            secondsSince(start),
+            userError != null ? userError : Errors.describe(e));
+      } catch (IOException | RuntimeException unwritten) {
+        e.addSuppressed(unwritten);
+      }
+      throw e;
+    }
+    runReport.write(report, code, secondsSince(start), null);
+    return code;
+  }
+
+  private static double secondsSince(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
   /**
    * Beam pipeline options passed through (e.g. {@code --parallelism=2}); set by each command from
    * its own {@code @Unmatched} field, because picocli does not apply {@code @Unmatched} in mixins.
@@ -189,11 +247,11 @@ final class CommonExportOptions {
   /** Study keys from the arguments, or every study the key can see with --all-studies. */
   List<String> studies(List<String> given, ApiConfig api) throws IOException {
     if (allStudies && given != null && !given.isEmpty()) {
-      throw new IllegalArgumentException("give STUDY keys or --all-studies, not both");
+      throw new UsageError("give STUDY keys or --all-studies, not both");
     }
     if (!allStudies) {
       if (given == null || given.isEmpty()) {
-        throw new IllegalArgumentException("give at least one STUDY key, or --all-studies");
+        throw new UsageError("give at least one STUDY key, or --all-studies");
       }
       return new ArrayList<>(new LinkedHashSet<>(given));
     }
@@ -310,6 +368,21 @@ final class CommonExportOptions {
     return false;
   }
 
+  /** The remote Flink cluster's address ({@code --flinkMaster}), or null for in-process runs. */
+  @Nullable
+  String remoteMaster() {
+    if (runner != Runner.FLINK || !remoteFlinkMaster()) {
+      return null;
+    }
+    String master = null;
+    for (String a : beamArgs) {
+      if (a.startsWith("--flinkMaster=")) {
+        master = a.substring("--flinkMaster=".length());
+      }
+    }
+    return master;
+  }
+
   /** A spec with what every export shares: the API, studies, selection, errors and runner. */
   ExportSpec.Builder spec(ApiConfig api, List<String> studyKeys) {
     return ExportSpec.builder()
@@ -335,7 +408,7 @@ final class CommonExportOptions {
   }
 
   ProgressReporter progress(PrintStream out) {
-    return new ProgressReporter(progress, out, 10);
+    return new ProgressReporter(progress, out, 10, remoteMaster());
   }
 
   /**

@@ -56,6 +56,10 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.beamArgs = beamArgs;
+    return common.reporting("demo", this::demo);
+  }
+
+  private int demo() throws Exception {
     Path root = data != null ? data : SampleStudies.root();
     Files.createDirectories(out);
     Path lake = out.resolve("lake");

@@ -1,15 +1,20 @@
 package org.imednet.export.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.imednet.export.api.ApiConfig;
+import org.imednet.export.api.HttpImednetClient;
+import org.imednet.export.api.ImednetApi;
+import org.imednet.export.metrics.LiveTally;
 import org.imednet.export.pipeline.ExportJob;
 import org.imednet.export.pipeline.ExportSpec;
 import org.imednet.export.pipeline.RunSummary;
 import org.imednet.export.pipeline.TargetLock;
+import org.imednet.export.read.StudySelection;
 import org.imednet.export.sinks.duckdb.DuckDbLedger;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import picocli.CommandLine;
@@ -38,14 +43,34 @@ final class ExportCommand implements Runnable {
   }
 
   /** Runs a spec with progress, prints the summary, and maps the outcome to an exit code. */
-  static int runAndSummarize(ExportSpec spec, CommonExportOptions common, PrintStream out) {
+  static int runAndSummarize(ExportSpec spec, CommonExportOptions common, PrintStream out)
+      throws IOException {
+    RunReport runReport = common.runReport;
+    if (runReport != null) {
+      runReport.planned(spec.studies(), RunSummary.destinationsOf(spec));
+    }
     if (common.dryRun) {
       out.println(ExportJob.dryRun(spec, common.runner.name()));
       return ImednetCli.EXIT_OK;
     }
+    // A mistyped study key, form or variable is one line before any runner starts.
+    try (ImednetApi api = HttpImednetClient.create(spec.api())) {
+      StudySelection.check(api, spec.studies(), spec.forms(), spec.variables(), common.allStudies);
+    }
     RunSummary summary;
+    LiveTally.reset();
     try (ProgressReporter progress = common.progress(System.err)) {
       summary = ExportJob.run(spec);
+    } catch (RuntimeException e) {
+      if (runReport != null) {
+        // What this JVM saw done before the failure (a remote cluster's workers are not in it).
+        runReport.counted(
+            RunSummary.fromCounters(LiveTally.snapshot(), RunSummary.destinationsOf(spec)), false);
+      }
+      throw e;
+    }
+    if (runReport != null) {
+      runReport.counted(summary, true);
     }
     return report(summary, out);
   }
@@ -107,6 +132,10 @@ final class ExportCommand implements Runnable {
             "--incremental is not available for the lake yet; use export duckdb or export"
                 + " snowflake --incremental, or re-export the lake whole");
       }
+      return common.reporting("export parquet", this::export);
+    }
+
+    private int export() throws Exception {
       ApiConfig api = common.apiConfig();
       ExportSpec.Builder b =
           common.spec(api, common.studies(studies, api)).lake(lake).metadataDir(metadataDir);
@@ -120,29 +149,34 @@ final class ExportCommand implements Runnable {
   @Command(
       name = "duckdb",
       mixinStandardHelpOptions = true,
-      header = "Export one study into a DuckDB file.",
+      header = "Export studies into a DuckDB file.",
+      customSynopsis = {
+        "imednet export duckdb [OPTIONS] STUDY... TABLE DB_PATH",
+        "   or: imednet export duckdb [OPTIONS] --all-studies TABLE DB_PATH"
+      },
       description = {
-        "Export one study into a DuckDB file: one table holding every form's records (the wide",
-        "union of their columns), or one table per form key with --by-form; plus metadata tables.",
-        "Tables are replaced in one transaction; other tables in the file are untouched.",
+        "Export studies into a DuckDB file: one table holding every form's records (the",
+        "wide union of their columns), or one table per form key with --by-form; plus",
+        "metadata tables. Tables are replaced in one transaction; other tables in the",
+        "file are untouched. The last two arguments are TABLE and DB_PATH; the study",
+        "keys come before them.",
         "Examples:",
-        "  imednet export duckdb MY_STUDY study_records ./clinical.duckdb --vars AGE,SEX,WEIGHT",
-        "  imednet export duckdb MY_STUDY study_records ./clinical.duckdb --forms 10,20,30",
-        "  imednet export duckdb MY_STUDY study_records ./clinical.duckdb --use-labels",
-        "  imednet export duckdb MY_STUDY - ./clinical.duckdb --by-form"
+        "  imednet export duckdb MY_STUDY records clinical.duckdb --vars AGE,SEX,WEIGHT",
+        "  imednet export duckdb MY_STUDY records clinical.duckdb --forms 10,20,30",
+        "  imednet export duckdb MY_STUDY records clinical.duckdb --use-labels",
+        "  imednet export duckdb MY_STUDY OTHER_STUDY - clinical.duckdb --by-form",
+        "  imednet export duckdb --all-studies records clinical.duckdb"
       })
   static final class DuckDb implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "STUDY", description = "Study key.")
-    String study;
-
     @Parameters(
-        index = "1",
-        paramLabel = "TABLE",
-        description = "Table name (ignored with --by-form; pass - there).")
-    String table;
-
-    @Parameters(index = "2", paramLabel = "DB_PATH", description = "DuckDB database file.")
-    Path db;
+        paramLabel = "[STUDY...] TABLE DB_PATH",
+        hideParamSyntax = true,
+        arity = "2..*",
+        description = {
+          "Study keys (none with --all-studies), then the table name (ignored with --by-form;"
+              + " pass - there), then the DuckDB database file."
+        })
+    List<String> positional = new ArrayList<>();
 
     @Option(names = "--by-form", description = "One table per form key instead of one table.")
     boolean byForm;
@@ -154,8 +188,16 @@ final class ExportCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       common.beamArgs = beamArgs;
+      return common.reporting("export duckdb", this::export);
+    }
+
+    private int export() throws Exception {
+      // STUDY... TABLE DB_PATH: the last two are the table and the file, whatever comes before.
+      int n = positional.size();
+      String table = positional.get(n - 2);
+      Path db = Path.of(positional.get(n - 1));
       ApiConfig api = common.apiConfig();
-      List<String> studies = common.allStudies ? common.studies(List.of(), api) : List.of(study);
+      List<String> studies = common.studies(positional.subList(0, n - 2), api);
       String runId = LedgerRun.newRunId();
       // The lock is taken before the ledger is read, so no other run moves the mark meanwhile.
       try (TargetLock lock = common.dryRun ? null : TargetLock.acquire(db, runId)) {

@@ -171,6 +171,10 @@ final class ExportSnowflakeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.beamArgs = beamArgs;
+    return common.reporting("export snowflake", this::export);
+  }
+
+  private int export() throws Exception {
     Map<String, String> env = common.environment();
     SnowflakeSettings.Builder sb =
         connection != null

@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code imednet} command. {@link #execute} runs one command line and returns its exit code: 0
- * success, 1 error, 2 usage error, 3 the export finished but its rows do not reconcile with the
- * API's totals.
+ * success, 1 error, 2 usage error (also a study key, form or variable the API does not have), 3 the
+ * export finished but its rows do not reconcile with the API's totals.
  */
 @Command(
     name = "imednet",
@@ -76,6 +76,22 @@ public final class ImednetCli implements Runnable {
     public int handleExecutionException(
         Exception ex, CommandLine commandLine, CommandLine.ParseResult parseResult) {
       PrintWriter err = commandLine.getErr();
+      if (ex instanceof TargetLockedException) {
+        // Another run is at work on the target: a scheduler's expected outcome, one line.
+        err.println("error: " + ex.getMessage());
+        err.flush();
+        return EXIT_LOCKED;
+      }
+      String userError = Errors.userError(ex);
+      if (userError != null) {
+        // The user named something the API does not have: one line, no stack trace to offer.
+        err.println("error: " + userError);
+        if ("1".equals(System.getenv("IMEDNET_DEBUG"))) {
+          ex.printStackTrace(err);
+        }
+        err.flush();
+        return EXIT_USAGE;
+      }
       err.println("error: " + Errors.describe(ex));
       if ("1".equals(System.getenv("IMEDNET_DEBUG"))) {
         ex.printStackTrace(err);
@@ -83,7 +99,7 @@ public final class ImednetCli implements Runnable {
         err.println("(set IMEDNET_DEBUG=1 for the stack trace)");
       }
       err.flush();
-      return ex instanceof TargetLockedException ? EXIT_LOCKED : EXIT_ERROR;
+      return EXIT_ERROR;
     }
   }
 

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.annotation.Nullable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -18,7 +19,8 @@ import org.imednet.export.metrics.LiveTally;
 /**
  * Shows what the running export has done so far, from {@link LiveTally}: a progress bar of records
  * fetched against the API totals on a terminal, or a plain line every few seconds otherwise (logs,
- * CI). Only in-JVM runners report live; a remote cluster shows its totals in the final summary.
+ * CI). Only in-JVM runners report live; on a remote cluster one line says so, and its totals are in
+ * the final summary.
  */
 final class ProgressReporter implements AutoCloseable {
   /** How progress is shown. */
@@ -34,8 +36,24 @@ final class ProgressReporter implements AutoCloseable {
   private final ProgressBar bar;
 
   ProgressReporter(Mode mode, PrintStream out, long plainIntervalSeconds) {
+    this(mode, out, plainIntervalSeconds, null);
+  }
+
+  /**
+   * @param remoteMaster the Flink cluster the job runs on, or null for an in-process runner. Its
+   *     workers count in their own JVMs, and Beam hands their counters to Flink only when a bundle
+   *     ends (at the end of the input, as the CLI sizes bundles), so there is nothing live to show:
+   *     one line says so instead of counts stuck at zero (runners/README.md, "Progress").
+   */
+  ProgressReporter(
+      Mode mode, PrintStream out, long plainIntervalSeconds, @Nullable String remoteMaster) {
     this.out = out;
     Mode effective = mode == Mode.AUTO ? (System.console() != null ? Mode.BAR : Mode.PLAIN) : mode;
+    if (effective != Mode.NONE && remoteMaster != null) {
+      out.println(remoteLine(remoteMaster));
+      out.flush();
+      effective = Mode.NONE;
+    }
     if (effective == Mode.NONE) {
       timer = null;
       bar = null;
@@ -64,6 +82,12 @@ final class ProgressReporter implements AutoCloseable {
       timer.scheduleAtFixedRate(
           this::printLine, plainIntervalSeconds, plainIntervalSeconds, TimeUnit.SECONDS);
     }
+  }
+
+  static String remoteLine(String master) {
+    return "progress: the job runs on the Flink cluster at "
+        + master
+        + "; its counts arrive with the summary at the end (live counts need an in-process runner)";
   }
 
   private void updateBar() {

@@ -19,12 +19,12 @@ final class StudyAndDatabase {
   static StudyAndDatabase parse(List<String> positional, boolean allStudies) {
     if (allStudies) {
       if (positional.size() != 1) {
-        throw new IllegalArgumentException("with --all-studies give only the DuckDB file");
+        throw new UsageError("with --all-studies give only the DuckDB file");
       }
       return new StudyAndDatabase(null, Path.of(positional.get(0)));
     }
     if (positional.size() != 2) {
-      throw new IllegalArgumentException("give STUDY and DB (or --all-studies DB)");
+      throw new UsageError("give STUDY and DB (or --all-studies DB)");
     }
     return new StudyAndDatabase(positional.get(0), Path.of(positional.get(1)));
   }

@@ -38,7 +38,8 @@ public final class RunSummary {
     return fromCounters(readCounters(result.metrics()), destinationsOf(spec));
   }
 
-  static List<Metric> destinationsOf(ExportSpec spec) {
+  /** The row counters of the destinations a spec writes, in lake, DuckDB, Snowflake order. */
+  public static List<Metric> destinationsOf(ExportSpec spec) {
     List<Metric> d = new ArrayList<>();
     if (spec.lakeDir() != null) {
       d.add(Metric.ROWS_WRITTEN_LAKE);
@@ -113,6 +114,32 @@ public final class RunSummary {
     Map<String, List<String>> out = new TreeMap<>();
     byStudyForm.forEach((s, f) -> out.put(s, new ArrayList<>(f.keySet())));
     return out;
+  }
+
+  /** The row counters of this run's destinations. */
+  public List<Metric> destinations() {
+    return List.copyOf(destinations);
+  }
+
+  /** Rows a destination holds for a form after the run (Snowflake's include earlier loads). */
+  public long written(String studyKey, String formKey, Metric destination) {
+    Map<String, Map<Metric, Long>> forms = byStudyForm.get(studyKey);
+    if (forms == null || !forms.containsKey(formKey)) {
+      return 0;
+    }
+    return written(forms.get(formKey), destination);
+  }
+
+  /** Whether every destination's rows plus the failed records equal the form's API total. */
+  public boolean reconciled(String studyKey, String formKey) {
+    long total = get(studyKey, formKey, Metric.API_TOTAL_ELEMENTS);
+    long failed = get(studyKey, formKey, Metric.RECORDS_FAILED);
+    for (Metric d : destinations) {
+      if (written(studyKey, formKey, d) + failed != total) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** One line per form whose committed rows do not reconcile with the API total. */

@@ -158,6 +158,72 @@ class ExportCliTest {
   }
 
   @Test
+  void duckDbExportsAllStudiesIntoOneTableWithoutAPlaceholderStudy() throws Exception {
+    try (ImednetEmulator emu = emulator(samples(), FaultPlan.none())) {
+      Path env = CliFixture.envFile(tmp, emu.baseUrl(), API_KEY, SECURITY_KEY);
+      Path db = tmp.resolve("all.duckdb");
+      CliFixture.Run run =
+          CliFixture.run(
+              "export",
+              "duckdb",
+              "--all-studies",
+              "study_records",
+              db.toString(),
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none");
+      assertEquals(0, run.exitCode, run.toString());
+      Map<String, Long> expected = new TreeMap<>();
+      for (String study : List.of("CARDIO01", "ONCO-22")) {
+        CliFixture.sampleRecordsPerForm(study).forEach((f, n) -> expected.put(study + "/" + f, n));
+      }
+      assertEquals(
+          expected,
+          CliFixture.counts(
+              "SELECT study_key || '/' || form_key, count(*) FROM study_records GROUP BY ALL", db));
+
+      // STUDY... TABLE DB_PATH: several study keys before the table and the file.
+      CliFixture.Run two =
+          CliFixture.run(
+              "export",
+              "duckdb",
+              "ONCO-22",
+              "CARDIO01",
+              "two",
+              db.toString(),
+              "--forms",
+              "DM",
+              "--env-file",
+              env.toString(),
+              "--progress",
+              "none");
+      assertEquals(0, two.exitCode, two.toString());
+      assertEquals(
+          Map.of("CARDIO01", 15L, "ONCO-22", 20L),
+          CliFixture.counts("SELECT study_key, count(*) FROM two GROUP BY ALL", db));
+
+      // Keys and --all-studies, or neither: one line, usage exit code, nothing run.
+      CliFixture.Run both =
+          CliFixture.run(
+              "export",
+              "duckdb",
+              "--all-studies",
+              "CARDIO01",
+              "t",
+              db.toString(),
+              "--env-file",
+              env.toString());
+      assertEquals(2, both.exitCode, both.toString());
+      assertEquals("error: give STUDY keys or --all-studies, not both\n", both.err);
+      CliFixture.Run none =
+          CliFixture.run("export", "duckdb", "t", db.toString(), "--env-file", env.toString());
+      assertEquals(2, none.exitCode, none.toString());
+      assertEquals("error: give at least one STUDY key, or --all-studies\n", none.err);
+    }
+  }
+
+  @Test
   void transientFaultsAreRetriedAndTheOutputIsExact() throws Exception {
     FaultPlan faults =
         FaultPlan.builder()
@@ -521,6 +587,6 @@ class ExportCliTest {
     String export = CliFixture.run("export", "--help").out;
     assertTrue(
         export.contains("parquet    Export studies into a Hive-partitioned Parquet lake.\n"));
-    assertTrue(export.contains("duckdb     Export one study into a DuckDB file.\n"), export);
+    assertTrue(export.contains("duckdb     Export studies into a DuckDB file.\n"), export);
   }
 }

@@ -143,9 +143,13 @@ class IngestCliTest {
               "direct",
               "--progress",
               "none");
-      assertEquals(1, unknown.exitCode, unknown.toString());
+      // A study key the API key cannot see is a usage error, as for the exports.
+      assertEquals(2, unknown.exitCode, unknown.toString());
       String line = unknown.err.lines().filter(l -> l.startsWith("error: ")).findFirst().get();
-      assertTrue(line.contains("NO_SUCH_STUDY"), line);
+      assertEquals(
+          "error: Study 'NO_SUCH_STUDY' is not among the studies this API key can see (CARDIO01,"
+              + " ONCO-22): check the study key and IMEDNET_API_KEY / IMEDNET_SECURITY_KEY",
+          line);
       assertFalse(unknown.err.contains("\tat "), "no stack trace: " + unknown.err);
       assertFalse(Files.exists(db), "nothing was written");
 

@@ -1,7 +1,12 @@
 package org.imednet.export.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.metrics.ExportMetrics.Metric;
@@ -26,6 +31,28 @@ class ProgressReporterTest {
         "progress: 2 studies, 2 forms, records fetched 800 of 1000, rows flattened 749, rows"
             + " written 0, failed 1",
         ProgressReporter.Snapshot.of(counters).line());
+  }
+
+  @Test
+  void onARemoteClusterOneLineSaysCountsComeAtTheEndInsteadOfZeros() {
+    CommonExportOptions remote = new CommonExportOptions();
+    remote.runner = CommonExportOptions.Runner.FLINK;
+    remote.progress = ProgressReporter.Mode.PLAIN;
+    remote.beamArgs = List.of("--flinkMaster=flink-jm:8081", "--parallelism=4");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    remote.progress(out).close();
+    assertEquals(
+        "progress: the job runs on the Flink cluster at flink-jm:8081; its counts arrive with the"
+            + " summary at the end (live counts need an in-process runner)\n",
+        bytes.toString(StandardCharsets.UTF_8));
+
+    CommonExportOptions local = new CommonExportOptions();
+    local.runner = CommonExportOptions.Runner.FLINK;
+    local.beamArgs = List.of("--flinkMaster=[local]");
+    assertNull(local.remoteMaster());
+    remote.runner = CommonExportOptions.Runner.DIRECT;
+    assertNull(remote.remoteMaster());
   }
 
   @Test

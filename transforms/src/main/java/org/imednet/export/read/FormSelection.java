@@ -26,10 +26,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rules: disabled forms are read like any other. Deleted and disabled variables are kept (older
  * records may still carry their values; {@link VariableInfo} carries both flags so later stages can
- * decide). With a variable selection, a form that has none of the selected variables is not read. A
- * selector that matches nothing in the study is an error when {@code strict} (the studies were
- * named by the user), else logged once per study (every visible study is read, and a form need not
- * exist in all of them).
+ * decide). With a variable selection, each form keeps the selected variables it has and its
+ * metadata columns; a form that has none of them is not read. A selector that matches nothing in
+ * the study is a {@link SelectionException} when {@code strict} (one study named by the user), else
+ * logged once per study (a form or variable need not exist in every study read; {@link
+ * StudySelection#check} fails a selector that matches in none of them before a pipeline runs).
  */
 final class FormSelection implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -45,8 +46,81 @@ final class FormSelection implements Serializable {
     this.strict = strict;
   }
 
+  /** The forms to read in one study, and the selectors that matched nothing there. */
+  static final class Choice {
+    final List<FormContext> forms;
+
+    /** Form selectors (keys or ids) no form of the study has, sorted. */
+    final Set<String> unmatchedForms;
+
+    /** Variable names no chosen form of the study has, sorted. */
+    final Set<String> unmatchedVariables;
+
+    /** The study's forms as {@code KEY (id), …}, for messages. */
+    final String formsListed;
+
+    /** The forms chosen by {@code --forms} (before the variable selection), for messages. */
+    final String formsChosen;
+
+    /** Variables whose form the study does not list; they are not read. */
+    final int orphanVariables;
+
+    Choice(
+        List<FormContext> forms,
+        Set<String> unmatchedForms,
+        Set<String> unmatchedVariables,
+        String formsListed,
+        String formsChosen,
+        int orphanVariables) {
+      this.forms = forms;
+      this.unmatchedForms = unmatchedForms;
+      this.unmatchedVariables = unmatchedVariables;
+      this.formsListed = formsListed;
+      this.formsChosen = formsChosen;
+      this.orphanVariables = orphanVariables;
+    }
+  }
+
   List<FormContext> select(String studyKey, List<FormInfo> studyForms, List<VariableInfo> vars)
       throws ImednetApiException {
+    Choice choice = choose(studyForms, vars);
+    if (choice.orphanVariables > 0) {
+      LOG.warn(
+          "Study '{}': {} variables belong to no listed form and are not exported",
+          studyKey,
+          choice.orphanVariables);
+    }
+    if (!choice.unmatchedForms.isEmpty()) {
+      unmatched(formMessage(studyKey, choice));
+    }
+    if (!choice.unmatchedVariables.isEmpty()) {
+      unmatched(variableMessage(studyKey, choice));
+    }
+    return choice.forms;
+  }
+
+  static String formMessage(String studyKey, Choice choice) {
+    return "Study '"
+        + studyKey
+        + "' has no form matching "
+        + choice.unmatchedForms
+        + " (forms: "
+        + choice.formsListed
+        + ")";
+  }
+
+  static String variableMessage(String studyKey, Choice choice) {
+    return "Study '"
+        + studyKey
+        + "' has no variable matching "
+        + choice.unmatchedVariables
+        + " in the selected forms ("
+        + choice.formsChosen
+        + ")";
+  }
+
+  /** Applies the selection to one study's forms and variables; never throws for a selector. */
+  Choice choose(List<FormInfo> studyForms, List<VariableInfo> vars) {
     List<FormInfo> chosen = new ArrayList<>();
     Set<String> unmatchedForms = new TreeSet<>(forms);
     for (FormInfo f : studyForms) {
@@ -57,15 +131,6 @@ final class FormSelection implements Serializable {
         unmatchedForms.remove(f.formKey());
         unmatchedForms.remove(Long.toString(f.formId()));
       }
-    }
-    if (!unmatchedForms.isEmpty()) {
-      unmatched(
-          studyKey,
-          "form",
-          unmatchedForms,
-          studyForms.stream()
-              .map(f -> f.formKey() + " (" + f.formId() + ")")
-              .collect(Collectors.joining(", ")));
     }
 
     Map<Long, List<VariableInfo>> byForm = new LinkedHashMap<>();
@@ -81,13 +146,6 @@ final class FormSelection implements Serializable {
       }
       byForm.computeIfAbsent(v.formId(), k -> new ArrayList<>()).add(v);
     }
-    if (orphans > 0) {
-      LOG.warn(
-          "Study '{}': {} variables belong to no listed form and are not exported",
-          studyKey,
-          orphans);
-    }
-
     List<FormContext> result = new ArrayList<>();
     Set<String> unmatchedVars = new TreeSet<>(variables);
     for (FormInfo f : chosen) {
@@ -104,31 +162,21 @@ final class FormSelection implements Serializable {
       }
       result.add(new FormContext(f, formVars));
     }
-    if (!unmatchedVars.isEmpty()) {
-      unmatched(
-          studyKey,
-          "variable",
-          unmatchedVars,
-          chosen.stream().map(FormInfo::formKey).collect(Collectors.joining(", ")));
-    }
     result.sort(Comparator.comparingLong(c -> c.form().formId()));
-    return result;
+    return new Choice(
+        result,
+        unmatchedForms,
+        unmatchedVars,
+        studyForms.stream()
+            .map(f -> f.formKey() + " (" + f.formId() + ")")
+            .collect(Collectors.joining(", ")),
+        chosen.stream().map(FormInfo::formKey).collect(Collectors.joining(", ")),
+        orphans);
   }
 
-  private void unmatched(String studyKey, String what, Set<String> selectors, String available)
-      throws ImednetApiException {
-    String message =
-        "Study '"
-            + studyKey
-            + "' has no "
-            + what
-            + " matching "
-            + selectors
-            + (what.equals("form") ? " (forms: " : " in the selected forms (")
-            + available
-            + ")";
+  private void unmatched(String message) throws SelectionException {
     if (strict) {
-      throw new ImednetApiException(message, 0, null);
+      throw new SelectionException(message, 0);
     }
     LOG.warn("{}; reading the rest", message);
   }

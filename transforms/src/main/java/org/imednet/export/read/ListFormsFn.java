@@ -40,11 +40,8 @@ final class ListFormsFn extends DoFn<String, FormContext> {
   public void process(@Element String studyKey, OutputReceiver<FormContext> out)
       throws IOException {
     List<FormInfo> forms = new ArrayList<>();
-    for (JsonNode n : ApiLists.all(api, studyKey, ImednetResources.FORMS)) {
+    for (JsonNode n : ApiLists.forms(api, studyKey)) {
       forms.add(FormSelection.parseForm(studyKey, n));
-    }
-    if (forms.isEmpty()) {
-      ApiLists.requireStudyVisible(api, studyKey);
     }
     List<VariableInfo> variables = new ArrayList<>();
     for (JsonNode n : ApiLists.all(api, studyKey, ImednetResources.VARIABLES)) {

@@ -60,8 +60,10 @@ import org.imednet.export.model.RecordPageCoder;
  *       retry the bundle (the range is then read again from its start; a bundle's output is only
  *       committed when it succeeds), and otherwise the pipeline fails. An error is never an empty
  *       study: an unknown study key fails, naming the study.
- *   <li>Forms and variables are filtered on our side (see {@link FormSelection}); records the API
- *       returns for another form are not emitted and are counted in {@code
+ *   <li>Forms and variables are filtered on our side (see {@link FormSelection}). With one study, a
+ *       selector it lacks is a {@link SelectionException}; with several, a selector need only match
+ *       in some of them ({@link StudySelection#check} fails one matching in none, before a pipeline
+ *       runs). Records the API returns for another form are not emitted and are counted in {@code
  *       org.imednet.export.read/recordsOfOtherForm}.
  * </ul>
  *
@@ -126,8 +128,9 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
   }
 
   /**
-   * Only these variables (exact names) become columns; forms with none of them are not read.
-   * Default: every variable, deleted and disabled ones included.
+   * Only these variables (exact names) become columns: each form keeps the ones it has (and every
+   * metadata column); forms with none of them are not read. Default: every variable, deleted and
+   * disabled ones included.
    */
   public ReadStudyRecords withVariables(Set<String> variables) {
     return new ReadStudyRecords(settings.withVariables(variables), studies, allStudies);
@@ -173,9 +176,11 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
     } else {
       studyKeys = input.apply("Studies", Create.of(studies).withCoder(StringUtf8Coder.of()));
     }
-    // Studies named by the user must have every selected form and variable; with all studies,
-    // a selector need not match in each of them.
-    return studyKeys.apply("ReadStudies", new ReadAll(settings, !allStudies));
+    // One study named by the user must have every selected form and variable. With several
+    // studies, or all of them, a selector need not match in each (StudySelection.check fails one
+    // that matches in none before the pipeline runs).
+    return studyKeys.apply(
+        "ReadStudies", new ReadAll(settings, !allStudies && studies.size() == 1));
   }
 
   @Override

@@ -67,13 +67,11 @@ class FormSelectionTest {
   void unmatchedSelectorsFailWhenStrictAndAreSkippedOtherwise() throws Exception {
     FormSelection strict = new FormSelection(Set.of("VSS", "DM"), Set.of(), true);
     ImednetApiException e =
-        assertThrows(ImednetApiException.class, () -> strict.select("S", List.of(DM, VS), VARS));
+        assertThrows(SelectionException.class, () -> strict.select("S", List.of(DM, VS), VARS));
     assertEquals(
         "Study 'S' has no form matching [VSS] (forms: DM (3100), VS (3101))", e.getMessage());
     FormSelection strictVars = new FormSelection(Set.of("DM"), Set.of("SYSBP"), true);
-    e =
-        assertThrows(
-            ImednetApiException.class, () -> strictVars.select("S", List.of(DM, VS), VARS));
+    e = assertThrows(SelectionException.class, () -> strictVars.select("S", List.of(DM, VS), VARS));
     assertEquals(
         "Study 'S' has no variable matching [SYSBP] in the selected forms (DM)", e.getMessage());
     FormSelection lenient = new FormSelection(Set.of("VSS", "DM"), Set.of(), false);

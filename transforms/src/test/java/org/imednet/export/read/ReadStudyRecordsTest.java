@@ -518,9 +518,17 @@ class ReadStudyRecordsTest {
     p.apply(ReadStudyRecords.create().withApiConfig(config(500)).withStudies(List.of("NOPE")));
     Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
     String chain = causeChain(e);
-    assertTrue(chain.contains("'NOPE'"), chain);
-    assertEquals(1, emulator.requests().size(), emulator.requests().toString());
+    assertTrue(
+        chain.contains("Study 'NOPE' is not among the studies this API key can see ("), chain);
+    boolean selectionError = false;
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      selectionError |= c instanceof SelectionException;
+    }
+    assertTrue(selectionError, chain);
+    // The forms list is a 404; the studies list then tells a mistyped key from a server fault.
+    assertEquals(2, emulator.requests().size(), emulator.requests().toString());
     assertEquals(404, emulator.requests().get(0).status());
+    assertEquals(200, emulator.requests().get(1).status());
   }
 
   @Test

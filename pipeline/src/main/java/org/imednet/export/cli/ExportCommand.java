@@ -167,7 +167,7 @@ final class ExportCommand implements Runnable {
         "  imednet export duckdb MY_STUDY OTHER_STUDY - clinical.duckdb --by-form",
         "  imednet export duckdb --all-studies records clinical.duckdb"
       })
-  static final class DuckDb implements Callable<Integer> {
+  static class DuckDb implements Callable<Integer> {
     @Parameters(
         paramLabel = "[STUDY...] TABLE DB_PATH",
         hideParamSyntax = true,
@@ -188,7 +188,11 @@ final class ExportCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       common.beamArgs = beamArgs;
-      return common.reporting("export duckdb", this::export);
+      return common.reporting(commandName(), this::export);
+    }
+
+    String commandName() {
+      return "export duckdb";
     }
 
     private int export() throws Exception {
@@ -201,19 +205,29 @@ final class ExportCommand implements Runnable {
       String runId = LedgerRun.newRunId();
       // The lock is taken before the ledger is read, so no other run moves the mark meanwhile.
       try (TargetLock lock = common.dryRun ? null : TargetLock.acquire(db, runId)) {
-        String target = DuckDbLedger.target(byForm ? null : table);
-        LedgerRun run = common.ledgerRun(runId, studies, DuckDbLedger.read(db, target), System.out);
-        ExportSpec spec =
-            common
-                .spec(api, studies)
-                .duckDb(
-                    db,
-                    byForm ? null : table,
-                    byForm ? ExportSpec.DuckDbLayout.BY_FORM : ExportSpec.DuckDbLayout.SINGLE_TABLE)
-                .ledger(run)
-                .build();
-        return runAndSummarize(spec, common, System.out);
+        return exportLocked(
+            api, studies, runId, DuckDbLedger.target(byForm ? null : table), db, table);
       }
+    }
+
+    /** The export, once the target is locked and before its ledger is read. */
+    int exportLocked(
+        ApiConfig api, List<String> studies, String runId, String target, Path db, String table)
+        throws Exception {
+      LedgerRun run = common.ledgerRun(runId, studies, DuckDbLedger.read(db, target), System.out);
+      return runAndSummarize(spec(api, studies, db, table, run), common, System.out);
+    }
+
+    /** The export of {@code studies} into {@code db} as {@code run} says. */
+    ExportSpec spec(ApiConfig api, List<String> studies, Path db, String table, LedgerRun run) {
+      return common
+          .spec(api, studies)
+          .duckDb(
+              db,
+              byForm ? null : table,
+              byForm ? ExportSpec.DuckDbLayout.BY_FORM : ExportSpec.DuckDbLayout.SINGLE_TABLE)
+          .ledger(run)
+          .build();
     }
   }
 }

@@ -41,7 +41,7 @@ import picocli.CommandLine.Unmatched;
       "STAGE TABLE) is refused with the equivalent flags: a password is never an argument.",
       "Try it locally against `imednet emulator snowflake`."
     })
-final class ExportSnowflakeCommand implements Callable<Integer> {
+class ExportSnowflakeCommand implements Callable<Integer> {
   /**
    * The original SDK's {@code snowflake STUDY_KEY ACCOUNT USER PASSWORD DATABASE SCHEMA WAREHOUSE
    * STAGE TABLE}: the flag for each position after the study key (null: the password, which has no
@@ -171,7 +171,11 @@ final class ExportSnowflakeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.beamArgs = beamArgs;
-    return common.reporting("export snowflake", this::export);
+    return common.reporting(commandName(), this::export);
+  }
+
+  String commandName() {
+    return "export snowflake";
   }
 
   private int export() throws Exception {
@@ -223,15 +227,26 @@ final class ExportSnowflakeCommand implements Callable<Integer> {
     String runId = LedgerRun.newRunId();
     // The lock is taken before the ledger is read, so no other run moves the mark meanwhile.
     try (AutoCloseable lock = SnowflakeLedger.lock(settings, runId)) {
-      LedgerRun run =
-          common.ledgerRun(
-              runId,
-              studyKeys,
-              SnowflakeLedger.read(settings, SnowflakeLedger.target(table)),
-              System.out);
-      ExportSpec export = common.spec(api, studyKeys).snowflake(load).ledger(run).build();
-      return ExportCommand.runAndSummarize(export, common, System.out);
+      return exportLocked(settings, api, load, studyKeys, runId);
     }
+  }
+
+  /** The export, once the schema is locked and before its ledger is read. */
+  int exportLocked(
+      SnowflakeSettings settings,
+      ApiConfig api,
+      LoadIntoSnowflake load,
+      List<String> studyKeys,
+      String runId)
+      throws Exception {
+    LedgerRun run =
+        common.ledgerRun(
+            runId,
+            studyKeys,
+            SnowflakeLedger.read(settings, SnowflakeLedger.target(table)),
+            System.out);
+    ExportSpec export = common.spec(api, studyKeys).snowflake(load).ledger(run).build();
+    return ExportCommand.runAndSummarize(export, common, System.out);
   }
 
   /**

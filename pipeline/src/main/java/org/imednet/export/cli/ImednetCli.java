@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     description = "Export iMednet EDC studies into a Parquet lake, DuckDB or Snowflake.",
     subcommands = {
       ExportCommand.class,
+      BackfillCommand.class,
       LakeCommand.class,
       IngestRevisionsCommand.class,
       BuildSilverCommand.class,
@@ -33,6 +34,9 @@ public final class ImednetCli implements Runnable {
 
   /** Another run holds the target's lock; this run changed nothing. */
   public static final int EXIT_LOCKED = 4;
+
+  /** A backfill finished with some studies failed (named in its summary). */
+  public static final int EXIT_PARTIAL = 5;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

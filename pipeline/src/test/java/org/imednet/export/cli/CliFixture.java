@@ -1,5 +1,8 @@
 package org.imednet.export.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -158,5 +161,68 @@ final class CliFixture {
       }
     }
     return out;
+  }
+
+  /**
+   * Every table of {@code expected} (but the ledger) is in {@code actual} with the same rows,
+   * compared on the expected table's columns with EXCEPT ALL both ways; {@code formRows} is the
+   * number of form rows in all.
+   */
+  static void assertSameTables(Path expected, Path actual, long formRows) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = c.createStatement()) {
+      st.execute("ATTACH '" + expected + "' AS e (READ_ONLY)");
+      st.execute("ATTACH '" + actual + "' AS a (READ_ONLY)");
+      List<String> tables = new ArrayList<>();
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT table_name FROM duckdb_tables() WHERE database_name = 'e' AND table_name <>"
+                  + " 'imednet_export_ledger' ORDER BY 1")) {
+        while (rs.next()) {
+          tables.add(rs.getString(1));
+        }
+      }
+      assertTrue(tables.size() > 5, tables.toString());
+      long rows = 0;
+      for (String t : tables) {
+        List<String> cols = new ArrayList<>();
+        try (ResultSet rs =
+            st.executeQuery(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'e' AND"
+                    + " table_name = '"
+                    + t
+                    + "' ORDER BY column_index")) {
+          while (rs.next()) {
+            cols.add("\"" + rs.getString(1) + "\"");
+          }
+        }
+        String select = "SELECT " + String.join(", ", cols) + " FROM ";
+        for (String[] way : new String[][] {{"e", "a"}, {"a", "e"}}) {
+          try (ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*) FROM ("
+                      + select
+                      + way[0]
+                      + ".\""
+                      + t
+                      + "\" EXCEPT ALL "
+                      + select
+                      + way[1]
+                      + ".\""
+                      + t
+                      + "\")")) {
+            rs.next();
+            assertEquals(0L, rs.getLong(1), t + ": rows of " + way[0] + " missing in " + way[1]);
+          }
+        }
+        if (!t.startsWith("imednet_")) {
+          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM e.\"" + t + "\"")) {
+            rs.next();
+            rows += rs.getLong(1);
+          }
+        }
+      }
+      assertEquals(formRows, rows, "form rows of " + tables);
+    }
   }
 }

@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -112,14 +108,14 @@ class IncrementalExportCliTest {
     Path full = tmp.resolve("full.duckdb");
     CliFixture.Run reference = export(full, "-", "--by-form");
     assertEquals(0, reference.exitCode, reference.toString());
-    assertSameTables(full, inc, 192L);
+    CliFixture.assertSameTables(full, inc, 192L);
 
     // Nothing changed since: the next incremental run reads the last hour before the mark only
     // and leaves every table as it was.
     CliFixture.Run third = export(inc, "-", "--by-form", "--incremental");
     assertEquals(0, third.exitCode, third.toString());
     assertTrue(third.out.contains("records modified since 2026-01-20 09:00:00 UTC"), third.out);
-    assertSameTables(full, inc, 192L);
+    CliFixture.assertSameTables(full, inc, 192L);
   }
 
   @Test
@@ -138,7 +134,7 @@ class IncrementalExportCliTest {
         second.out);
     Path full = tmp.resolve("single-full.duckdb");
     assertEquals(0, exportOn(null, full, "study_records").exitCode);
-    assertSameTables(full, inc, 192L);
+    CliFixture.assertSameTables(full, inc, 192L);
 
     // A plain export of another study replaces the table whole, so CARDIO01's mark no longer
     // describes it: the next incremental run reads CARDIO01 whole again.
@@ -246,68 +242,5 @@ class IncrementalExportCliTest {
       out.add(o);
     }
     return out;
-  }
-
-  /**
-   * Every table of {@code expected} (but the ledger) is in {@code actual} with the same rows,
-   * compared on the expected table's columns with EXCEPT ALL both ways; {@code formRows} is the
-   * number of form rows in all.
-   */
-  private static void assertSameTables(Path expected, Path actual, long formRows) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-        Statement st = c.createStatement()) {
-      st.execute("ATTACH '" + expected + "' AS e (READ_ONLY)");
-      st.execute("ATTACH '" + actual + "' AS a (READ_ONLY)");
-      List<String> tables = new ArrayList<>();
-      try (ResultSet rs =
-          st.executeQuery(
-              "SELECT table_name FROM duckdb_tables() WHERE database_name = 'e' AND table_name <>"
-                  + " 'imednet_export_ledger' ORDER BY 1")) {
-        while (rs.next()) {
-          tables.add(rs.getString(1));
-        }
-      }
-      assertTrue(tables.size() > 5, tables.toString());
-      long rows = 0;
-      for (String t : tables) {
-        List<String> cols = new ArrayList<>();
-        try (ResultSet rs =
-            st.executeQuery(
-                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'e' AND"
-                    + " table_name = '"
-                    + t
-                    + "' ORDER BY column_index")) {
-          while (rs.next()) {
-            cols.add("\"" + rs.getString(1) + "\"");
-          }
-        }
-        String select = "SELECT " + String.join(", ", cols) + " FROM ";
-        for (String[] way : new String[][] {{"e", "a"}, {"a", "e"}}) {
-          try (ResultSet rs =
-              st.executeQuery(
-                  "SELECT count(*) FROM ("
-                      + select
-                      + way[0]
-                      + ".\""
-                      + t
-                      + "\" EXCEPT ALL "
-                      + select
-                      + way[1]
-                      + ".\""
-                      + t
-                      + "\")")) {
-            rs.next();
-            assertEquals(0L, rs.getLong(1), t + ": rows of " + way[0] + " missing in " + way[1]);
-          }
-        }
-        if (!t.startsWith("imednet_")) {
-          try (ResultSet rs = st.executeQuery("SELECT count(*) FROM e.\"" + t + "\"")) {
-            rs.next();
-            rows += rs.getLong(1);
-          }
-        }
-      }
-      assertEquals(formRows, rows, "form rows of " + tables);
-    }
   }
 }

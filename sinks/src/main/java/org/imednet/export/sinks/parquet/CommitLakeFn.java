@@ -51,8 +51,7 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
       committed = commit.committed;
     } else {
       LakeCommit commit =
-          new LakeCommit(
-              Path.of(lake), Path.of(lakeRun), Path.of(metadata), Path.of(metadataRun));
+          new LakeCommit(Path.of(lake), Path.of(lakeRun), Path.of(metadata), Path.of(metadataRun));
       commit.commit(staged.getValue());
       commit.cleanUp();
       formRows = commit.formRows;

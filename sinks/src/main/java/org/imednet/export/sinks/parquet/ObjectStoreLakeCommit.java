@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The commit of one run of {@link WriteHiveParquet} into a lake on an object store (or any Beam
- * {@link FileSystems} scheme), which has no rename and no atomic change of several objects.
- * Plain logic over {@code FileSystems}, so it can be tested without a pipeline.
+ * {@link FileSystems} scheme), which has no rename and no atomic change of several objects. Plain
+ * logic over {@code FileSystems}, so it can be tested without a pipeline.
  *
  * <h2>Protocol</h2>
  *
@@ -55,9 +55,9 @@ import org.slf4j.LoggerFactory;
  * not yet reached show their old objects, partitions done show only the new ones; at most one
  * partition is in between at any time. Objects are never partial (an upload or copy appears whole
  * or not at all). If the process dies between the commit point and the end, the lake stays in that
- * state (at most one partition doubled) until the next commit into the same lake finishes the
- * plan. Nothing is ever lost: old objects are deleted only after their replacements exist. Two runs
- * must not commit into one lake at the same time.
+ * state (at most one partition doubled) until the next commit into the same lake finishes the plan.
+ * Nothing is ever lost: old objects are deleted only after their replacements exist. Two runs must
+ * not commit into one lake at the same time.
  */
 final class ObjectStoreLakeCommit {
   private static final Logger LOG = LoggerFactory.getLogger(ObjectStoreLakeCommit.class);
@@ -69,7 +69,7 @@ final class ObjectStoreLakeCommit {
   private final String metadata;
   private final String metadataRun;
   private final String runId;
-  private int failAfterPartitions = -1;
+  private int failAfterCopiesOf = -1;
 
   /** Committed rows per study and form (form tables only). */
   final Map<String, Map<String, Long>> formRows = new TreeMap<>();
@@ -86,9 +86,12 @@ final class ObjectStoreLakeCommit {
     this.runId = runId;
   }
 
-  /** For tests: the commit dies (an IOException) after this many partitions were replaced. */
-  ObjectStoreLakeCommit failAfterPartitions(int partitions) {
-    this.failAfterPartitions = partitions;
+  /**
+   * For tests: the commit dies (an IOException) right after copying the new objects of the
+   * partition with this index (0 = first), before deleting its old ones.
+   */
+  ObjectStoreLakeCommit failAfterCopiesOf(int partition) {
+    this.failAfterCopiesOf = partition;
     return this;
   }
 
@@ -153,10 +156,11 @@ final class ObjectStoreLakeCommit {
     String intentObject = lakeRun + "/" + INTENT;
     try (OutputStream out =
         Channels.newOutputStream(
-            FileSystems.create(FileSystems.matchNewResource(intentObject, false), MimeTypes.TEXT))) {
-      JSON.writeValue(out, intent);
+            FileSystems.create(
+                FileSystems.matchNewResource(intentObject, false), MimeTypes.TEXT))) {
+      out.write(JSON.writeValueAsBytes(intent));
     }
-    apply(intent, failAfterPartitions);
+    apply(intent, failAfterCopiesOf);
     FileSystems.delete(
         List.of(FileSystems.matchNewResource(intentObject, false)),
         StandardMoveOptions.IGNORE_MISSING_FILES);
@@ -170,8 +174,7 @@ final class ObjectStoreLakeCommit {
 
   /** Carries out the plans of commits that died after their commit point, oldest name first. */
   private void finishInterruptedCommits() throws IOException {
-    List<MatchResult.Metadata> intents =
-        list(LakeLocation.stagingRoot(lake) + "/*/" + INTENT);
+    List<MatchResult.Metadata> intents = list(LakeLocation.stagingRoot(lake) + "/*/" + INTENT);
     intents.sort(Comparator.comparing(m -> m.resourceId().toString()));
     for (MatchResult.Metadata m : intents) {
       Map<String, Object> intent;
@@ -205,22 +208,21 @@ final class ObjectStoreLakeCommit {
   }
 
   @SuppressWarnings("unchecked")
-  private static void apply(Map<String, Object> intent, int failAfterPartitions)
-      throws IOException {
-    int done = 0;
+  private static void apply(Map<String, Object> intent, int failAfterCopiesOf) throws IOException {
+    int index = 0;
     for (Map<String, Object> partition : (List<Map<String, Object>>) intent.get("partitions")) {
-      if (done == failAfterPartitions) {
-        throw new IOException("injected failure after " + done + " partitions");
-      }
       List<ResourceId> sources = ids((List<String>) partition.get("sources"));
       List<ResourceId> targets = ids((List<String>) partition.get("targets"));
       if (!sources.isEmpty()) {
         // An interrupted plan may have copied some already; copying again gives the same object.
         FileSystems.copy(sources, targets);
       }
+      if (index == failAfterCopiesOf) {
+        throw new IOException("injected failure after the copies of partition " + index);
+      }
       FileSystems.delete(
           ids((List<String>) partition.get("delete")), StandardMoveOptions.IGNORE_MISSING_FILES);
-      done++;
+      index++;
     }
   }
 

@@ -145,8 +145,8 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
   }
 
   /**
-   * {@link #withMetadataDir(Path)} for a location that may be remote ({@code s3://bucket/meta});
-   * it must be on the same kind of file system as the lake (both local, or both remote).
+   * {@link #withMetadataDir(Path)} for a location that may be remote ({@code s3://bucket/meta}); it
+   * must be on the same kind of file system as the lake (both local, or both remote).
    */
   public WriteHiveParquet withMetadataDir(String location) {
     checkArgumentNotNull(location, "metadataDir");
@@ -318,9 +318,7 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
       collected = collected.apply("WaitForCommitGate", Wait.on(commitAfter));
     }
     return collected
-        .apply(
-            "Commit",
-            ParDo.of(new CommitLakeFn(lake, lakeRun, metadata, metadataRun, run)))
+        .apply("Commit", ParDo.of(new CommitLakeFn(lake, lakeRun, metadata, metadataRun, run)))
         .setCoder(StringUtf8Coder.of());
   }
 

@@ -40,7 +40,7 @@ public final class RunSummary {
 
   static List<Metric> destinationsOf(ExportSpec spec) {
     List<Metric> d = new ArrayList<>();
-    if (spec.lakeDir() != null) {
+    if (spec.hasLake()) {
       d.add(Metric.ROWS_WRITTEN_LAKE);
     }
     if (spec.duckDbFile() != null) {

@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.metrics.ExportMetrics.Metric;
+import org.imednet.export.sinks.staging.RemoteFiles;
 import org.imednet.export.sinks.staging.StagedFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,11 +40,14 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
 
   @ProcessElement
   public void processElement(
-      @Element KV<Integer, Iterable<StagedFile>> staged, OutputReceiver<String> out)
+      @Element KV<Integer, Iterable<StagedFile>> staged,
+      OutputReceiver<String> out,
+      PipelineOptions options)
       throws IOException {
     Map<String, Map<String, Long>> formRows;
     List<String> committed;
     if (LakeLocation.isRemote(lake)) {
+      RemoteFiles.useOptions(options);
       ObjectStoreLakeCommit commit =
           new ObjectStoreLakeCommit(lake, lakeRun, metadata, metadataRun, runId);
       commit.commit(staged.getValue());

@@ -331,6 +331,14 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
         .addIfNotNull(DisplayData.item("runId", runId));
   }
 
+  /**
+   * Whether {@code location} names a remote folder ({@code scheme://…} other than {@code file:}),
+   * which {@link #to(String)} writes through Beam's FileSystems rather than as local files.
+   */
+  public static boolean isRemote(String location) {
+    return LakeLocation.isRemote(location);
+  }
+
   /** The folder holding staging runs for {@code dir}: {@code .<name>.staging} beside it. */
   static Path stagingRoot(Path dir) {
     return dir.resolveSibling("." + dir.getFileName() + ".staging");

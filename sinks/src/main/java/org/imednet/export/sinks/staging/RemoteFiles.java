@@ -10,11 +10,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.util.MimeTypes;
 
 /**
@@ -25,8 +29,29 @@ import org.apache.beam.sdk.util.MimeTypes;
 public final class RemoteFiles {
   private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://.*");
   private static final int BUFFER = 1 << 16;
+  // Far from Beam's own ids, which count up from 0.
+  private static final AtomicLong NEXT_OPTIONS_ID = new AtomicLong(Long.MIN_VALUE / 2);
+  private static final Map<PipelineOptions, Boolean> REGISTERED = new WeakHashMap<>();
 
   private RemoteFiles() {}
+
+  /**
+   * Makes {@link FileSystems} use {@code options} (this job's {@code --endpoint}, {@code
+   * --awsRegion}, S3 client factory, …) in this JVM, for DoFns that write remote files. {@code
+   * FileSystems} keeps whatever registration it has for an options id and revision it has seen; on
+   * the embedded Flink runner that registration was not this copy's (its S3 client had no region,
+   * though the copy has one), so each copy gets a fresh id once, and a copy already in use returns
+   * at once.
+   */
+  public static void useOptions(PipelineOptions options) {
+    synchronized (REGISTERED) {
+      if (!REGISTERED.containsKey(options)) {
+        options.setOptionsId(NEXT_OPTIONS_ID.getAndIncrement());
+        REGISTERED.put(options, Boolean.TRUE);
+      }
+    }
+    FileSystems.setDefaultPipelineOptions(options);
+  }
 
   /** Whether {@code location} is {@code scheme://…} with a scheme other than {@code file}. */
   public static boolean isRemote(String location) {

@@ -98,7 +98,10 @@ public final class WriteStagedParquetFn extends DoFn<RowBatch, StagedFile> {
   }
 
   @StartBundle
-  public void startBundle() throws InterruptedException {
+  public void startBundle(StartBundleContext context) throws InterruptedException {
+    if (localStaging != null) {
+      RemoteFiles.useOptions(context.getPipelineOptions());
+    }
     awaitWrites();
     closeQuietly();
     evicted.clear();

@@ -93,6 +93,32 @@ import org.imednet.export.sinks.staging.WriteStagedParquetFn;
  *
  * <p>{@code rowsWrittenLake} counts committed rows per study and form; the output lists the
  * absolute partition folders committed.
+ *
+ * <h2>Lakes on object stores</h2>
+ *
+ * <pre>{@code
+ * rows.apply(WriteHiveParquet.to("s3://bucket/exports/lake"));   // or gs://, hdfs://
+ * }</pre>
+ *
+ * A location with a scheme other than {@code file:} is written through Beam's {@link
+ * org.apache.beam.sdk.io.FileSystems}, so any scheme registered on the workers' classpath works:
+ * {@code s3://} with {@code beam-sdks-java-io-amazon-web-services2} (a dependency of this module;
+ * region, endpoint and credentials from Beam's {@code AwsOptions}, credentials from the AWS default
+ * chain), {@code gs://} with {@code beam-sdks-java-extensions-google-cloud-platform-core} (present on
+ * Dataflow), {@code hdfs://} with {@code beam-sdks-java-io-hadoop-file-system}. An unregistered
+ * scheme fails at construction with one line naming the module. Each worker writes its Parquet
+ * files to a local temporary folder and uploads each finished file as one object under {@code
+ * .<lake>.staging/<runId>/files/} beside the lake (same bucket, outside the lake's glob); the
+ * metadata folder, default {@code <lake>_metadata}, must be remote too. Object stores have no
+ * rename, so the commit is different: see {@link ObjectStoreLakeCommit} for the protocol and for
+ * exactly what a reader of {@code lake/**}{@code /*.parquet} sees while it runs. In short: a run
+ * that fails before its commit leaves the lake as it was; the commit writes its plan as one object
+ * and then replaces partition after partition (copy the new objects, named {@code
+ * part-NNNNN-<runId>.parquet}, then delete the old ones), so while it runs at most one partition
+ * shows old and new files together, and a commit killed after writing its plan is finished by the
+ * next commit into the lake. Forms not exported keep their objects. Two runs must not commit into
+ * the same lake at once. Incomplete multipart uploads of a failed run are not objects (no reader
+ * sees them); an S3 lifecycle rule that aborts them after a day removes their storage.
  */
 public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PCollection<String>> {
   private static final long serialVersionUID = 1L;

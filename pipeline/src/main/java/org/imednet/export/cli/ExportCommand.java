@@ -104,14 +104,18 @@ final class ExportCommand implements Runnable {
     @Parameters(paramLabel = "STUDY", arity = "0..*", description = "Study keys.")
     List<String> studies = new ArrayList<>();
 
-    @Option(names = "--lake", required = true, paramLabel = "DIR", description = "Lake directory.")
-    Path lake;
+    @Option(
+        names = "--lake",
+        required = true,
+        paramLabel = "DIR",
+        description = "Lake directory, or a folder such as s3://bucket/lake (see README).")
+    String lake;
 
     @Option(
         names = "--metadata-dir",
         paramLabel = "DIR",
         description = "Study metadata tables (default: <lake>_metadata beside the lake).")
-    Path metadataDir;
+    String metadataDir;
 
     @Option(
         names = "--duckdb",

@@ -8,14 +8,22 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.imednet.export.sinks.parquet.HiveParquet;
+import org.imednet.export.sinks.parquet.WriteHiveParquet;
+import org.imednet.export.sinks.staging.RemoteFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
-/** {@code imednet lake query DIR [SQL]}. */
+/** {@code imednet lake query DIR|s3://bucket/lake [SQL]}. */
 @Command(
     name = "lake",
     mixinStandardHelpOptions = true,
@@ -38,11 +46,16 @@ final class LakeCommand implements Runnable {
         "  "
             + "SELECT * FROM read_parquet('DIR/**/*.parquet', hive_partitioning = true, union_by_name = true)",
         "Without SQL, prints the row count per study and form.",
+        "A lake on s3:// (or another Beam FileSystems scheme) is first copied to a temporary",
+        "folder; Beam options such as --awsRegion=... --endpoint=... pass through.",
         "Example: imednet lake query out/lake \"SELECT form_key, count(*) FROM lake GROUP BY ALL\""
       })
   static final class Query implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "DIR", description = "Lake directory.")
-    Path dir;
+    @Parameters(
+        index = "0",
+        paramLabel = "DIR",
+        description = "Lake directory, or a folder such as s3://bucket/lake.")
+    String dir;
 
     @Parameters(
         index = "1",
@@ -51,8 +64,35 @@ final class LakeCommand implements Runnable {
         description = "SQL over the view `lake` (default: rows per study and form).")
     String sql;
 
+    @Unmatched List<String> beamArgs = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
+      if (!WriteHiveParquet.isRemote(dir)) {
+        if (!beamArgs.isEmpty()) {
+          throw new IllegalArgumentException("unknown option " + beamArgs.get(0));
+        }
+        return query(Path.of(dir));
+      }
+      PipelineOptions options =
+          PipelineOptionsFactory.fromArgs(beamArgs.toArray(new String[0])).create();
+      FileSystems.setDefaultPipelineOptions(options);
+      Path copy = Files.createTempDirectory("imednet-lake-");
+      try {
+        if (RemoteFiles.download(dir, copy).isEmpty()) {
+          throw new IllegalArgumentException("lake " + dir + " holds no objects");
+        }
+        return query(copy);
+      } finally {
+        try (Stream<Path> walk = Files.walk(copy)) {
+          for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+    }
+
+    private Integer query(Path dir) throws Exception {
       if (!Files.isDirectory(dir)) {
         throw new IllegalArgumentException("lake directory " + dir + " does not exist");
       }

@@ -141,15 +141,19 @@ public final class ExportJob {
     // would drop records fails before anything is published.
     PCollection<?> failuresHandled = handleFailures(flat.failures(), spec.errorsDir());
 
-    if (spec.lakeDir() != null) {
+    if (spec.hasLake()) {
       // Form rows and metadata rows are staged by separate steps rather than unioned first, so
       // each stays chained to the step that produced it (see WriteHiveParquet#withMoreRows).
       WriteHiveParquet lake =
-          WriteHiveParquet.to(spec.lakeDir())
+          (spec.lakeUri() != null
+                  ? WriteHiveParquet.to(spec.lakeUri())
+                  : WriteHiveParquet.to(spec.lakeDir()))
               .withMoreRows(metadata)
               .withCommitAfter(failuresHandled);
       if (spec.metadataDir() != null) {
         lake = lake.withMetadataDir(spec.metadataDir());
+      } else if (spec.metadataUri() != null) {
+        lake = lake.withMetadataDir(spec.metadataUri());
       }
       flat.rows().apply("WriteHiveParquet", lake);
     }

@@ -10,6 +10,7 @@ import java.util.Set;
 import javax.annotation.Nullable;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.sinks.ledger.LedgerRun;
+import org.imednet.export.sinks.parquet.WriteHiveParquet;
 import org.imednet.export.sinks.snowflake.LoadIntoSnowflake;
 
 /**
@@ -31,6 +32,8 @@ public final class ExportSpec {
   private final boolean useLabels;
   private final @Nullable Path lakeDir;
   private final @Nullable Path metadataDir;
+  private final @Nullable String lakeUri;
+  private final @Nullable String metadataUri;
   private final @Nullable Path duckDbFile;
   private final @Nullable String duckDbTable;
   private final DuckDbLayout duckDbLayout;
@@ -50,6 +53,8 @@ public final class ExportSpec {
     this.useLabels = b.useLabels;
     this.lakeDir = b.lakeDir;
     this.metadataDir = b.metadataDir;
+    this.lakeUri = b.lakeUri;
+    this.metadataUri = b.metadataUri;
     this.duckDbFile = b.duckDbFile;
     this.duckDbTable = b.duckDbTable;
     this.duckDbLayout = b.duckDbLayout;
@@ -57,7 +62,7 @@ public final class ExportSpec {
     this.errorsDir = b.errorsDir;
     this.ledger = b.ledger;
     this.beamArgs = Collections.unmodifiableList(new ArrayList<>(b.beamArgs));
-    if (lakeDir == null && duckDbFile == null && snowflake == null) {
+    if (lakeDir == null && lakeUri == null && duckDbFile == null && snowflake == null) {
       throw new IllegalArgumentException(
           "no destination: give a lake directory, a DuckDB file or Snowflake settings");
     }
@@ -98,6 +103,21 @@ public final class ExportSpec {
 
   public @Nullable Path metadataDir() {
     return metadataDir;
+  }
+
+  /** A lake on a remote file system ({@code s3://bucket/lake}), or null; see {@link #lakeDir()}. */
+  public @Nullable String lakeUri() {
+    return lakeUri;
+  }
+
+  /** The metadata folder of a remote lake, or null for the default beside it. */
+  public @Nullable String metadataUri() {
+    return metadataUri;
+  }
+
+  /** Whether the export writes a lake, local or remote. */
+  public boolean hasLake() {
+    return lakeDir != null || lakeUri != null;
   }
 
   public @Nullable Path duckDbFile() {
@@ -143,6 +163,8 @@ public final class ExportSpec {
     private boolean useLabels;
     private @Nullable Path lakeDir;
     private @Nullable Path metadataDir;
+    private @Nullable String lakeUri;
+    private @Nullable String metadataUri;
     private @Nullable Path duckDbFile;
     private @Nullable String duckDbTable;
     private DuckDbLayout duckDbLayout = DuckDbLayout.SINGLE_TABLE;
@@ -183,6 +205,33 @@ public final class ExportSpec {
 
     public Builder metadataDir(@Nullable Path metadataDir) {
       this.metadataDir = metadataDir;
+      return this;
+    }
+
+    /**
+     * The lake as a local path or a remote folder such as {@code s3://bucket/lake} (any scheme
+     * registered with Beam's FileSystems).
+     */
+    public Builder lake(String location) {
+      if (WriteHiveParquet.isRemote(location)) {
+        this.lakeUri = location;
+        this.lakeDir = null;
+      } else {
+        this.lakeDir = Path.of(location);
+        this.lakeUri = null;
+      }
+      return this;
+    }
+
+    /** {@link #metadataDir(Path)} as a local path or a remote folder; null for the default. */
+    public Builder metadataDir(@Nullable String location) {
+      if (location != null && WriteHiveParquet.isRemote(location)) {
+        this.metadataUri = location;
+        this.metadataDir = null;
+      } else {
+        this.metadataDir = location == null ? null : Path.of(location);
+        this.metadataUri = null;
+      }
       return this;
     }
 

@@ -41,7 +41,7 @@ public final class RunSummary {
   /** The row counters of the destinations a spec writes, in lake, DuckDB, Snowflake order. */
   public static List<Metric> destinationsOf(ExportSpec spec) {
     List<Metric> d = new ArrayList<>();
-    if (spec.lakeDir() != null) {
+    if (spec.hasLake()) {
       d.add(Metric.ROWS_WRITTEN_LAKE);
     }
     if (spec.duckDbFile() != null) {

@@ -2,18 +2,22 @@ package org.imednet.export.sinks.parquet;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.metrics.ExportMetrics.Metric;
+import org.imednet.export.sinks.staging.RemoteFiles;
 import org.imednet.export.sinks.staging.StagedFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Commits all staged files of a run in one invocation (its input is a GroupByKey on a single key),
- * after every write has finished. See {@link LakeCommit} for the two phases.
+ * after every write has finished. See {@link LakeCommit} for the two phases on a local file system,
+ * {@link ObjectStoreLakeCommit} for the protocol on an object store.
  */
 final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String> {
   private static final long serialVersionUID = 1L;
@@ -23,33 +27,49 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
   private final String lakeRun;
   private final String metadata;
   private final String metadataRun;
+  private final String runId;
 
-  CommitLakeFn(String lake, String lakeRun, String metadata, String metadataRun) {
+  /** Local folders, or remote ones ({@code s3://…}) when {@code lake} is remote. */
+  CommitLakeFn(String lake, String lakeRun, String metadata, String metadataRun, String runId) {
     this.lake = lake;
     this.lakeRun = lakeRun;
     this.metadata = metadata;
     this.metadataRun = metadataRun;
+    this.runId = runId;
   }
 
   @ProcessElement
   public void processElement(
-      @Element KV<Integer, Iterable<StagedFile>> staged, OutputReceiver<String> out)
+      @Element KV<Integer, Iterable<StagedFile>> staged,
+      OutputReceiver<String> out,
+      PipelineOptions options)
       throws IOException {
-    LakeCommit commit =
-        new LakeCommit(Path.of(lake), Path.of(lakeRun), Path.of(metadata), Path.of(metadataRun));
-    commit.commit(staged.getValue());
-    for (Map.Entry<String, Map<String, Long>> study : commit.formRows.entrySet()) {
+    Map<String, Map<String, Long>> formRows;
+    List<String> committed;
+    if (LakeLocation.isRemote(lake)) {
+      RemoteFiles.useOptions(options);
+      ObjectStoreLakeCommit commit =
+          new ObjectStoreLakeCommit(lake, lakeRun, metadata, metadataRun, runId);
+      commit.commit(staged.getValue());
+      commit.cleanUp();
+      formRows = commit.formRows;
+      committed = commit.committed;
+    } else {
+      LakeCommit commit =
+          new LakeCommit(Path.of(lake), Path.of(lakeRun), Path.of(metadata), Path.of(metadataRun));
+      commit.commit(staged.getValue());
+      commit.cleanUp();
+      formRows = commit.formRows;
+      committed = commit.committed;
+    }
+    for (Map.Entry<String, Map<String, Long>> study : formRows.entrySet()) {
       for (Map.Entry<String, Long> form : study.getValue().entrySet()) {
         ExportMetrics.counter(Metric.ROWS_WRITTEN_LAKE, study.getKey(), form.getKey())
             .inc(form.getValue());
       }
     }
-    commit.cleanUp();
     LOG.info(
-        "Committed {} studies and {} partitions into {}",
-        commit.formRows.size(),
-        commit.committed.size(),
-        lake);
-    commit.committed.forEach(out::output);
+        "Committed {} studies and {} partitions into {}", formRows.size(), committed.size(), lake);
+    committed.forEach(out::output);
   }
 }

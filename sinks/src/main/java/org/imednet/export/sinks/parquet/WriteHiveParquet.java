@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -92,6 +93,32 @@ import org.imednet.export.sinks.staging.WriteStagedParquetFn;
  *
  * <p>{@code rowsWrittenLake} counts committed rows per study and form; the output lists the
  * absolute partition folders committed.
+ *
+ * <h2>Lakes on object stores</h2>
+ *
+ * <pre>{@code
+ * rows.apply(WriteHiveParquet.to("s3://bucket/exports/lake"));   // or gs://, hdfs://
+ * }</pre>
+ *
+ * A location with a scheme other than {@code file:} is written through Beam's {@link
+ * org.apache.beam.sdk.io.FileSystems}, so any scheme registered on the workers' classpath works:
+ * {@code s3://} with {@code beam-sdks-java-io-amazon-web-services2} (a dependency of this module;
+ * region, endpoint and credentials from Beam's {@code AwsOptions}, credentials from the AWS default
+ * chain), {@code gs://} with {@code beam-sdks-java-extensions-google-cloud-platform-core} (present
+ * on Dataflow), {@code hdfs://} with {@code beam-sdks-java-io-hadoop-file-system}. An unregistered
+ * scheme fails at construction with one line naming the module. Each worker writes its Parquet
+ * files to a local temporary folder and uploads each finished file as one object under {@code
+ * .<lake>.staging/<runId>/files/} beside the lake (same bucket, outside the lake's glob); the
+ * metadata folder, default {@code <lake>_metadata}, must be remote too. Object stores have no
+ * rename, so the commit is different: see {@link ObjectStoreLakeCommit} for the protocol and for
+ * exactly what a reader of {@code lake/**}{@code /*.parquet} sees while it runs. In short: a run
+ * that fails before its commit leaves the lake as it was; the commit writes its plan as one object
+ * and then replaces partition after partition (copy the new objects, named {@code
+ * part-NNNNN-<runId>.parquet}, then delete the old ones), so while it runs at most one partition
+ * shows old and new files together, and a commit killed after writing its plan is finished by the
+ * next commit into the lake. Forms not exported keep their objects. Two runs must not commit into
+ * the same lake at once. Incomplete multipart uploads of a failed run are not objects (no reader
+ * sees them); an S3 lifecycle rule that aborts them after a day removes their storage.
  */
 public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PCollection<String>> {
   private static final long serialVersionUID = 1L;
@@ -124,12 +151,32 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
   }
 
   /**
+   * Writes form tables under {@code location}: a local path (as {@link #to(Path)}), or a folder on
+   * any scheme registered with Beam's {@code FileSystems}, such as {@code s3://bucket/lake} (with
+   * {@code beam-sdks-java-io-amazon-web-services2} on the classpath) or {@code gs://bucket/lake}.
+   * See "Lakes on object stores" in the class documentation.
+   */
+  public static WriteHiveParquet to(String location) {
+    checkArgumentNotNull(location, "location");
+    return new WriteHiveParquet(normalize(location), null, null, List.of(), List.of());
+  }
+
+  /**
    * Where metadata tables go; default {@code <lakeDir>_metadata} beside the lake. Must not be
    * inside the lake (nor contain it).
    */
   public WriteHiveParquet withMetadataDir(Path metadataDir) {
     checkArgumentNotNull(metadataDir, "metadataDir");
     return new WriteHiveParquet(lakeDir, normalize(metadataDir), runId, commitAfter, moreRows);
+  }
+
+  /**
+   * {@link #withMetadataDir(Path)} for a location that may be remote ({@code s3://bucket/meta}); it
+   * must be on the same kind of file system as the lake (both local, or both remote).
+   */
+  public WriteHiveParquet withMetadataDir(String location) {
+    checkArgumentNotNull(location, "metadataDir");
+    return new WriteHiveParquet(lakeDir, normalize(location), runId, commitAfter, moreRows);
   }
 
   /**
@@ -174,6 +221,18 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
 
   @Override
   public PCollection<String> expand(PCollection<RowBatch> rows) {
+    String run = runId != null ? runId : newRunId();
+    if (LakeLocation.isRemote(lakeDir)) {
+      return expandRemote(rows, run);
+    }
+    if (metadataDir != null && LakeLocation.isRemote(metadataDir)) {
+      throw new IllegalArgumentException(
+          "withMetadataDir("
+              + metadataDir
+              + ") is remote but the lake "
+              + lakeDir
+              + " is local; put both on the same file system");
+    }
     Path lake = Path.of(lakeDir);
     Path metadata =
         metadataDir != null
@@ -191,13 +250,78 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
               + lake
               + " (and not contain it), or metadata rows would be read as form rows");
     }
-    String run = runId != null ? runId : newRunId();
     Path lakeRun = stagingRoot(lake).resolve(run);
     Path metadataRun = stagingRoot(metadata).resolve(run);
 
-    WriteStagedParquetFn stage =
-        new WriteStagedParquetFn(
-            lakeRun.resolve("files").toString(), metadataRun.resolve("files").toString());
+    return stageAndCommit(
+        rows,
+        lake.toString(),
+        lakeRun.toString(),
+        lakeRun.resolve("files").toString(),
+        metadata.toString(),
+        metadataRun.toString(),
+        metadataRun.resolve("files").toString(),
+        run);
+  }
+
+  private PCollection<String> expandRemote(PCollection<RowBatch> rows, String run) {
+    String lake = lakeDir;
+    String metadata = metadataDir != null ? metadataDir : lake + "_metadata";
+    if (!LakeLocation.isRemote(metadata)) {
+      throw new IllegalArgumentException(
+          "withMetadataDir("
+              + metadata
+              + ") is local but the lake "
+              + lake
+              + " is remote; put both on the same file system");
+    }
+    if (LakeLocation.nested(lake, metadata)) {
+      throw new IllegalArgumentException(
+          "withMetadataDir("
+              + metadata
+              + ") must be outside the lake "
+              + lake
+              + " (and not contain it), or metadata rows would be read as form rows");
+    }
+    for (String folder : new String[] {lake, metadata}) {
+      try {
+        FileSystems.matchNewResource(folder, true);
+      } catch (IllegalArgumentException e) {
+        String scheme = folder.substring(0, folder.indexOf(':'));
+        throw new IllegalArgumentException(
+            "No Beam FileSystem for "
+                + scheme
+                + ":// is registered (for "
+                + folder
+                + "): s3:// needs beam-sdks-java-io-amazon-web-services2 on the classpath,"
+                + " gs:// beam-sdks-java-extensions-google-cloud-platform-core, hdfs://"
+                + " beam-sdks-java-io-hadoop-file-system",
+            e);
+      }
+    }
+    String lakeRun = LakeLocation.stagingRoot(lake) + "/" + run;
+    String metadataRun = LakeLocation.stagingRoot(metadata) + "/" + run;
+    return stageAndCommit(
+        rows,
+        lake,
+        lakeRun,
+        lakeRun + "/files",
+        metadata,
+        metadataRun,
+        metadataRun + "/files",
+        run);
+  }
+
+  private PCollection<String> stageAndCommit(
+      PCollection<RowBatch> rows,
+      String lake,
+      String lakeRun,
+      String lakeFiles,
+      String metadata,
+      String metadataRun,
+      String metadataFiles,
+      String run) {
+    WriteStagedParquetFn stage = new WriteStagedParquetFn(lakeFiles, metadataFiles);
     PCollectionList<StagedFile> stagedParts =
         PCollectionList.of(
             rows.apply("StageParquet", ParDo.of(stage))
@@ -220,14 +344,7 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
       collected = collected.apply("WaitForCommitGate", Wait.on(commitAfter));
     }
     return collected
-        .apply(
-            "Commit",
-            ParDo.of(
-                new CommitLakeFn(
-                    lake.toString(),
-                    lakeRun.toString(),
-                    metadata.toString(),
-                    metadataRun.toString())))
+        .apply("Commit", ParDo.of(new CommitLakeFn(lake, lakeRun, metadata, metadataRun, run)))
         .setCoder(StringUtf8Coder.of());
   }
 
@@ -240,6 +357,14 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
         .addIfNotNull(DisplayData.item("runId", runId));
   }
 
+  /**
+   * Whether {@code location} names a remote folder ({@code scheme://…} other than {@code file:}),
+   * which {@link #to(String)} writes through Beam's FileSystems rather than as local files.
+   */
+  public static boolean isRemote(String location) {
+    return LakeLocation.isRemote(location);
+  }
+
   /** The folder holding staging runs for {@code dir}: {@code .<name>.staging} beside it. */
   static Path stagingRoot(Path dir) {
     return dir.resolveSibling("." + dir.getFileName() + ".staging");
@@ -247,6 +372,12 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
 
   private static String normalize(Path dir) {
     return dir.toAbsolutePath().normalize().toString();
+  }
+
+  private static String normalize(String location) {
+    return LakeLocation.isRemote(location)
+        ? LakeLocation.remoteFolder(location)
+        : normalize(LakeLocation.localPath(location));
   }
 
   private static String newRunId() {

@@ -43,7 +43,7 @@ public final class StagedFile implements Serializable {
     return tableKey;
   }
 
-  /** The absolute local path of the file. */
+  /** The absolute local path of the file, or its URI on a remote file system ({@code s3://…}). */
   public String path() {
     return path;
   }

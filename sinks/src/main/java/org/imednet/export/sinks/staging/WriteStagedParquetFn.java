@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.imednet.export.rows.RowBatch;
@@ -34,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * wait for the writer; each table's batches are written in the order they arrived. A failure of the
  * writer fails the bundle at the next batch or at its end, and the bundle's files are never
  * emitted.
+ *
+ * <p>A directory may be a remote folder ({@code s3://bucket/…}, any {@link
+ * org.apache.beam.sdk.io.FileSystems} scheme): the file is then written to a local temporary folder
+ * and, once closed, uploaded as one object through {@code FileSystems} and deleted locally, so a
+ * worker buffers no more than for local files, and an object exists only for a finished file.
  *
  * <p>Memory is bounded by the number of open writers ({@link #MAX_OPEN_WRITERS}, each buffering at
  * most one row group) and the queued batches, never by the amount of data. When a bundle touches
@@ -62,6 +68,8 @@ public final class WriteStagedParquetFn extends DoFn<RowBatch, StagedFile> {
   // Files the writer closed to make room, for the bundle's thread to emit.
   private transient ConcurrentLinkedQueue<StagedFile> evicted;
   private transient AtomicReference<Throwable> failure;
+  // Where files for remote directories are written before their upload; null if none is remote.
+  private transient @Nullable Path localStaging;
 
   /**
    * @param formDir directory for files of {@link TableSchema.Kind#FORM} tables
@@ -73,7 +81,10 @@ public final class WriteStagedParquetFn extends DoFn<RowBatch, StagedFile> {
   }
 
   @Setup
-  public void setup() {
+  public void setup() throws IOException {
+    if (RemoteFiles.isRemote(formDir) || RemoteFiles.isRemote(metadataDir)) {
+      localStaging = Files.createTempDirectory("imednet-staging-");
+    }
     writer =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -87,7 +98,10 @@ public final class WriteStagedParquetFn extends DoFn<RowBatch, StagedFile> {
   }
 
   @StartBundle
-  public void startBundle() throws InterruptedException {
+  public void startBundle(StartBundleContext context) throws InterruptedException {
+    if (localStaging != null) {
+      RemoteFiles.useOptions(context.getPipelineOptions());
+    }
     awaitWrites();
     closeQuietly();
     evicted.clear();
@@ -134,7 +148,8 @@ public final class WriteStagedParquetFn extends DoFn<RowBatch, StagedFile> {
         eldest.remove();
         evicted.add(close(oldest));
       }
-      Path dir = Paths.get(schema.kind() == TableSchema.Kind.FORM ? formDir : metadataDir);
+      String target = schema.kind() == TableSchema.Kind.FORM ? formDir : metadataDir;
+      Path dir = RemoteFiles.isRemote(target) ? localStaging : Paths.get(target);
       Files.createDirectories(dir);
       file = ParquetBatchFile.create(dir.resolve(UUID.randomUUID() + ".parquet"), schema);
       open.put(schema, file);
@@ -166,6 +181,17 @@ public final class WriteStagedParquetFn extends DoFn<RowBatch, StagedFile> {
     awaitWrites();
     writer.shutdownNow();
     closeQuietly();
+    if (localStaging != null) {
+      // Only files of failed bundles are left here; they were never uploaded.
+      try (java.util.stream.Stream<Path> left = Files.list(localStaging)) {
+        for (Path f : (Iterable<Path>) left::iterator) {
+          Files.deleteIfExists(f);
+        }
+        Files.deleteIfExists(localStaging);
+      } catch (IOException e) {
+        LOG.warn("Could not remove local staging folder {}: {}", localStaging, e.toString());
+      }
+    }
   }
 
   /** Waits until the writer thread has written (or given up on) every queued batch. */
@@ -188,15 +214,18 @@ public final class WriteStagedParquetFn extends DoFn<RowBatch, StagedFile> {
     throw new IOException("Writing a staging Parquet file failed: " + t.getMessage(), t);
   }
 
-  private static StagedFile close(ParquetBatchFile file) throws IOException {
+  private StagedFile close(ParquetBatchFile file) throws IOException {
     file.close();
     TableSchema schema = file.schema();
+    String dir = schema.kind() == TableSchema.Kind.FORM ? formDir : metadataDir;
+    String path = file.path().toAbsolutePath().toString();
+    if (RemoteFiles.isRemote(dir)) {
+      path = dir + "/" + file.path().getFileName();
+      RemoteFiles.upload(file.path(), path);
+      Files.delete(file.path());
+    }
     return new StagedFile(
-        schema.kind(),
-        schema.studyKey(),
-        schema.tableKey(),
-        file.path().toAbsolutePath().toString(),
-        file.rowCount());
+        schema.kind(), schema.studyKey(), schema.tableKey(), path, file.rowCount());
   }
 
   /** Releases the writers a failed bundle left open; their files are never emitted. */

@@ -1,0 +1,252 @@
+package org.imednet.export.sinks.parquet;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.util.MimeTypes;
+import org.imednet.export.rows.TableSchema;
+import org.imednet.export.sinks.staging.StagedFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The commit of one run of {@link WriteHiveParquet} into a lake on an object store (or any Beam
+ * {@link FileSystems} scheme), which has no rename and no atomic change of several objects. Plain
+ * logic over {@code FileSystems}, so it can be tested without a pipeline.
+ *
+ * <h2>Protocol</h2>
+ *
+ * <ol>
+ *   <li>Workers have written every staged file under {@code .<lake>.staging/<runId>/files/} beside
+ *       the lake, outside its {@code **} glob. The lake has not changed.
+ *   <li>Any commit left unfinished by an earlier run of this lake (its {@code commit.json} is still
+ *       there) is finished first, as below.
+ *   <li>For every partition this run replaces ({@code study_key=S/form_key=F}, or a metadata
+ *       table's {@code study_key=S}), the objects it holds now are listed, and the plan (staged
+ *       object to its new name {@code part-NNNNN-<runId>.parquet}, and the old objects) is written
+ *       as one object, {@code .<lake>.staging/<runId>/commit.json}. Writing it is the commit point:
+ *       before it, the lake is unchanged; after it, the plan is carried out even if this process
+ *       dies, by the next commit into the lake.
+ *   <li>Partition after partition: copy the new objects in (server-side copies), then delete that
+ *       partition's old objects.
+ *   <li>Delete {@code commit.json}, then the run's staging objects.
+ * </ol>
+ *
+ * <h2>What a reader of {@code lake/**}{@code /*.parquet} sees</h2>
+ *
+ * Before the commit point, the old lake; after the last partition, the new one. While a partition
+ * is being replaced (its copies and deletes, a few requests), a listing can show its old objects
+ * together with some or all of its new ones, so rows of that partition can appear twice, and a
+ * reader that listed an old object just before it was deleted gets a not-found error. Partitions
+ * not yet reached show their old objects, partitions done show only the new ones; at most one
+ * partition is in between at any time. Objects are never partial (an upload or copy appears whole
+ * or not at all). If the process dies between the commit point and the end, the lake stays in that
+ * state (at most one partition doubled) until the next commit into the same lake finishes the plan.
+ * Nothing is ever lost: old objects are deleted only after their replacements exist. Two runs must
+ * not commit into one lake at the same time.
+ */
+final class ObjectStoreLakeCommit {
+  private static final Logger LOG = LoggerFactory.getLogger(ObjectStoreLakeCommit.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String INTENT = "commit.json";
+
+  private final String lake;
+  private final String lakeRun;
+  private final String metadata;
+  private final String metadataRun;
+  private final String runId;
+  private int failAfterCopiesOf = -1;
+
+  /** Committed rows per study and form (form tables only). */
+  final Map<String, Map<String, Long>> formRows = new TreeMap<>();
+
+  /** The partition folders the commit wrote. */
+  final List<String> committed = new ArrayList<>();
+
+  ObjectStoreLakeCommit(
+      String lake, String lakeRun, String metadata, String metadataRun, String runId) {
+    this.lake = lake;
+    this.lakeRun = lakeRun;
+    this.metadata = metadata;
+    this.metadataRun = metadataRun;
+    this.runId = runId;
+  }
+
+  /**
+   * For tests: the commit dies (an IOException) right after copying the new objects of the
+   * partition with this index (0 = first), before deleting its old ones.
+   */
+  ObjectStoreLakeCommit failAfterCopiesOf(int partition) {
+    this.failAfterCopiesOf = partition;
+    return this;
+  }
+
+  void commit(Iterable<StagedFile> staged) throws IOException {
+    finishInterruptedCommits();
+
+    Map<String, List<StagedFile>> byFolder = new TreeMap<>();
+    for (StagedFile f : staged) {
+      String folder;
+      if (f.kind() == TableSchema.Kind.FORM) {
+        folder =
+            lake
+                + "/"
+                + HiveParquet.studyFolder(f.studyKey())
+                + "/"
+                + HiveParquet.formFolder(f.tableKey());
+        formRows
+            .computeIfAbsent(f.studyKey(), k -> new TreeMap<>())
+            .merge(f.tableKey(), f.rowCount(), Long::sum);
+      } else {
+        folder =
+            metadata
+                + "/"
+                + HiveParquet.tableFolder(f.tableKey())
+                + "/"
+                + HiveParquet.studyFolder(f.studyKey());
+      }
+      byFolder.computeIfAbsent(folder, k -> new ArrayList<>()).add(f);
+    }
+
+    // Plan: new names for the staged objects, and the objects each partition holds now.
+    List<Map<String, Object>> partitions = new ArrayList<>();
+    for (Map.Entry<String, List<StagedFile>> folder : byFolder.entrySet()) {
+      List<StagedFile> files = new ArrayList<>(folder.getValue());
+      files.sort(Comparator.comparing(StagedFile::path));
+      List<String> sources = new ArrayList<>();
+      List<String> targets = new ArrayList<>();
+      for (int i = 0; i < files.size(); i++) {
+        sources.add(files.get(i).path());
+        targets.add(folder.getKey() + "/" + String.format("part-%05d-%s.parquet", i, runId));
+      }
+      List<String> old = new ArrayList<>();
+      for (MatchResult.Metadata m : list(folder.getKey() + "/**")) {
+        String object = m.resourceId().toString();
+        if (!targets.contains(object)) {
+          old.add(object);
+        }
+      }
+      Map<String, Object> partition = new LinkedHashMap<>();
+      partition.put("folder", folder.getKey());
+      partition.put("sources", sources);
+      partition.put("targets", targets);
+      partition.put("delete", old);
+      partitions.add(partition);
+      committed.add(folder.getKey());
+    }
+    Map<String, Object> intent = new LinkedHashMap<>();
+    intent.put("runId", runId);
+    intent.put("staging", List.of(lakeRun, metadataRun));
+    intent.put("partitions", partitions);
+
+    String intentObject = lakeRun + "/" + INTENT;
+    try (OutputStream out =
+        Channels.newOutputStream(
+            FileSystems.create(
+                FileSystems.matchNewResource(intentObject, false), MimeTypes.TEXT))) {
+      out.write(JSON.writeValueAsBytes(intent));
+    }
+    apply(intent, failAfterCopiesOf);
+    FileSystems.delete(
+        List.of(FileSystems.matchNewResource(intentObject, false)),
+        StandardMoveOptions.IGNORE_MISSING_FILES);
+  }
+
+  /** Removes this run's staging objects. */
+  void cleanUp() throws IOException {
+    deleteAll(lakeRun);
+    deleteAll(metadataRun);
+  }
+
+  /** Carries out the plans of commits that died after their commit point, oldest name first. */
+  private void finishInterruptedCommits() throws IOException {
+    List<MatchResult.Metadata> intents = list(LakeLocation.stagingRoot(lake) + "/*/" + INTENT);
+    intents.sort(Comparator.comparing(m -> m.resourceId().toString()));
+    for (MatchResult.Metadata m : intents) {
+      Map<String, Object> intent;
+      try (InputStream in = Channels.newInputStream(FileSystems.open(m.resourceId()))) {
+        intent = JSON.readValue(in, new TypeReference<Map<String, Object>>() {});
+      }
+      LOG.info("Finishing the interrupted lake commit of run {}", intent.get("runId"));
+      try {
+        apply(intent, -1);
+      } catch (IOException e) {
+        throw new IOException(
+            "Could not finish the interrupted lake commit of run "
+                + intent.get("runId")
+                + " (plan "
+                + m.resourceId()
+                + "): "
+                + e.getMessage(),
+            e);
+      }
+      FileSystems.delete(List.of(m.resourceId()), StandardMoveOptions.IGNORE_MISSING_FILES);
+      if (runId.equals(intent.get("runId"))) {
+        // A retry of this very commit: its staged files are this attempt's sources too.
+        continue;
+      }
+      @SuppressWarnings("unchecked")
+      List<String> staging = (List<String>) intent.get("staging");
+      for (String dir : staging) {
+        deleteAll(dir);
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void apply(Map<String, Object> intent, int failAfterCopiesOf) throws IOException {
+    int index = 0;
+    for (Map<String, Object> partition : (List<Map<String, Object>>) intent.get("partitions")) {
+      List<ResourceId> sources = ids((List<String>) partition.get("sources"));
+      List<ResourceId> targets = ids((List<String>) partition.get("targets"));
+      if (!sources.isEmpty()) {
+        // An interrupted plan may have copied some already; copying again gives the same object.
+        FileSystems.copy(sources, targets);
+      }
+      if (index == failAfterCopiesOf) {
+        throw new IOException("injected failure after the copies of partition " + index);
+      }
+      FileSystems.delete(
+          ids((List<String>) partition.get("delete")), StandardMoveOptions.IGNORE_MISSING_FILES);
+      index++;
+    }
+  }
+
+  private static List<ResourceId> ids(List<String> objects) {
+    List<ResourceId> ids = new ArrayList<>(objects.size());
+    for (String o : objects) {
+      ids.add(FileSystems.matchNewResource(o, false));
+    }
+    return ids;
+  }
+
+  private static List<MatchResult.Metadata> list(String glob) throws IOException {
+    MatchResult r = FileSystems.match(glob, EmptyMatchTreatment.ALLOW);
+    if (r.status() == MatchResult.Status.NOT_FOUND) {
+      return new ArrayList<>();
+    }
+    return new ArrayList<>(r.metadata());
+  }
+
+  private static void deleteAll(String folder) throws IOException {
+    List<ResourceId> objects = new ArrayList<>();
+    for (MatchResult.Metadata m : list(folder + "/**")) {
+      objects.add(m.resourceId());
+    }
+    FileSystems.delete(objects, StandardMoveOptions.IGNORE_MISSING_FILES);
+  }
+}

@@ -1,0 +1,126 @@
+package org.imednet.export.sinks.staging;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.util.MimeTypes;
+
+/**
+ * Files on a Beam {@link FileSystems} scheme other than the local one ({@code s3://}, {@code
+ * gs://}, {@code hdfs://}, …): telling such a location from a local path, uploading a finished
+ * local file as one object, and copying a folder's objects to a local folder.
+ */
+public final class RemoteFiles {
+  private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://.*");
+  private static final int BUFFER = 1 << 16;
+  // Far from Beam's own ids, which count up from 0.
+  private static final AtomicLong NEXT_OPTIONS_ID = new AtomicLong(Long.MIN_VALUE / 2);
+  private static final Map<PipelineOptions, Boolean> REGISTERED = new WeakHashMap<>();
+
+  private RemoteFiles() {}
+
+  /**
+   * Makes {@link FileSystems} use {@code options} (this job's {@code --endpoint}, {@code
+   * --awsRegion}, S3 client factory, …) in this JVM, for DoFns that write remote files. {@code
+   * FileSystems} keeps whatever registration it has for an options id and revision it has seen; on
+   * the embedded Flink runner that registration was not this copy's (its S3 client had no region,
+   * though the copy has one), so each copy gets a fresh id once, and a copy already in use returns
+   * at once.
+   */
+  public static void useOptions(PipelineOptions options) {
+    synchronized (REGISTERED) {
+      if (!REGISTERED.containsKey(options)) {
+        options.setOptionsId(NEXT_OPTIONS_ID.getAndIncrement());
+        REGISTERED.put(options, Boolean.TRUE);
+      }
+    }
+    FileSystems.setDefaultPipelineOptions(options);
+  }
+
+  /** Whether {@code location} is {@code scheme://…} with a scheme other than {@code file}. */
+  public static boolean isRemote(String location) {
+    return SCHEME.matcher(location).matches() && !location.regionMatches(true, 0, "file:", 0, 5);
+  }
+
+  /**
+   * Writes the local file {@code local} as the object {@code target}. Object stores make the object
+   * visible only once it is complete (S3 completes its multipart upload on close), so a failed
+   * upload leaves no partial object.
+   */
+  public static void upload(Path local, String target) throws IOException {
+    ResourceId id = FileSystems.matchNewResource(target, false);
+    try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ);
+        WritableByteChannel out = FileSystems.create(id, MimeTypes.BINARY)) {
+      ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+      while (in.read(buffer) >= 0) {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+          out.write(buffer);
+        }
+        buffer.clear();
+      }
+    }
+  }
+
+  /**
+   * Copies every object under {@code folder} to the same relative path under {@code localDir}, and
+   * returns the relative paths, sorted. Objects whose relative path would leave {@code localDir}
+   * are refused.
+   */
+  public static List<String> download(String folder, Path localDir) throws IOException {
+    String base = folder.endsWith("/") ? folder : folder + "/";
+    MatchResult match = FileSystems.match(base + "**", EmptyMatchTreatment.ALLOW);
+    List<String> names = new ArrayList<>();
+    if (match.status() == MatchResult.Status.NOT_FOUND) {
+      return names;
+    }
+    Path root = localDir.toAbsolutePath().normalize();
+    for (MatchResult.Metadata m : match.metadata()) {
+      String object = m.resourceId().toString();
+      if (!object.startsWith(base) || object.endsWith("/")) {
+        continue;
+      }
+      String relative = object.substring(base.length());
+      Path target = root.resolve(relative).normalize();
+      if (!target.startsWith(root) || target.equals(root)) {
+        throw new IOException("Refusing to copy " + object + " outside " + localDir);
+      }
+      Files.createDirectories(target.getParent());
+      try (ReadableByteChannel in = FileSystems.open(m.resourceId());
+          FileChannel out =
+              FileChannel.open(
+                  target,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+        while (in.read(buffer) >= 0) {
+          buffer.flip();
+          while (buffer.hasRemaining()) {
+            out.write(buffer);
+          }
+          buffer.clear();
+        }
+      }
+      names.add(relative);
+    }
+    names.sort(null);
+    return names;
+  }
+}

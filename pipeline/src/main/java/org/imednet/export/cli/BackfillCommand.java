@@ -15,6 +15,7 @@ import org.imednet.export.pipeline.RunSummary;
 import org.imednet.export.sinks.duckdb.DuckDbLedger;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.ledger.Shard;
+import org.imednet.export.sinks.parquet.LakeLedger;
 import org.imednet.export.sinks.snowflake.LoadIntoSnowflake;
 import org.imednet.export.sinks.snowflake.SnowflakeLedger;
 import org.imednet.export.sinks.snowflake.SnowflakeSettings;
@@ -24,22 +25,27 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code imednet backfill duckdb|snowflake}: the export commands' targets and options, read as
- * resumable study × {@code dateModified}-window shards ({@link Backfill}).
+ * {@code imednet backfill parquet|duckdb|snowflake}: the export commands' targets and options, read
+ * as resumable study × {@code dateModified}-window shards ({@link Backfill}).
  */
 @Command(
     name = "backfill",
     mixinStandardHelpOptions = true,
     header = "Load studies in resumable dateModified windows.",
     description = {
-      "Load studies in shards of study x dateModified window (--from, --to, --window), each",
-      "window merged into the target and recorded in its ledger. Run again after a kill or a",
+      "Load studies into a lake, DuckDB or Snowflake in shards of study x dateModified",
+      "window (--from, --to, --window), each window merged into the target and recorded",
+      "in its ledger. Run again after a kill or a",
       "failure: only the shards the ledger does not show are fetched. A study that fails is",
       "reported and left out of later windows; the other studies go on.",
       "Exit codes: 0 every shard done, 5 some studies failed (named), 4 target locked,",
       "1 error, 2 usage."
     },
-    subcommands = {BackfillCommand.DuckDb.class, BackfillCommand.Snowflake.class})
+    subcommands = {
+      BackfillCommand.Parquet.class,
+      BackfillCommand.DuckDb.class,
+      BackfillCommand.Snowflake.class
+    })
 final class BackfillCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -108,6 +114,46 @@ final class BackfillCommand implements Runnable {
       } catch (DateTimeParseException e) {
         throw new UsageError(option + " must be a date YYYY-MM-DD, was '" + value + "'");
       }
+    }
+  }
+
+  @Command(
+      name = "parquet",
+      mixinStandardHelpOptions = true,
+      header = "Backfill studies into a local Hive Parquet lake, window by window.",
+      description = {
+        "The export parquet command's lake and options, loaded in shards of study x",
+        "dateModified window, upserted into the partitions and recorded in the lake's ledger",
+        "(LAKE/_imednet/ledger/). Local lakes only.",
+        "Example:",
+        "  imednet backfill parquet --all-studies --lake ./lake \\",
+        "      --from 2020-01-01 --to 2026-12-01 --window 30d"
+      })
+  static final class Parquet extends ExportCommand.Parquet {
+    @Mixin Window window;
+
+    @Override
+    String commandName() {
+      return "backfill parquet";
+    }
+
+    @Override
+    int exportLocked(ApiConfig api, List<String> studyKeys, String runId, Path lakeDir)
+        throws Exception {
+      return window.run(
+          studyKeys,
+          new Backfill.Target() {
+            @Override
+            public Set<Shard> finishedShards() throws Exception {
+              return LakeLedger.finishedShards(lakeDir);
+            }
+
+            @Override
+            public RunSummary export(List<String> windowStudies, LedgerRun run) {
+              return ExportJob.run(spec(api, windowStudies, run));
+            }
+          },
+          System.out);
     }
   }
 

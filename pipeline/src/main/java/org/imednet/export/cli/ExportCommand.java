@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import javax.annotation.Nullable;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
@@ -17,6 +18,8 @@ import org.imednet.export.pipeline.TargetLock;
 import org.imednet.export.read.StudySelection;
 import org.imednet.export.sinks.duckdb.DuckDbLedger;
 import org.imednet.export.sinks.ledger.LedgerRun;
+import org.imednet.export.sinks.parquet.LakeLedger;
+import org.imednet.export.sinks.parquet.WriteHiveParquet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -98,9 +101,7 @@ final class ExportCommand implements Runnable {
         "Each study's partitions are replaced atomically; other studies are untouched.",
         "Credentials come from IMEDNET_API_KEY and IMEDNET_SECURITY_KEY (or --env-file)."
       })
-  static final class Parquet implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+  static class Parquet implements Callable<Integer> {
     @Parameters(paramLabel = "STUDY", arity = "0..*", description = "Study keys.")
     List<String> studies = new ArrayList<>();
 
@@ -130,23 +131,48 @@ final class ExportCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       common.beamArgs = beamArgs;
-      if (common.incremental) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(),
-            "--incremental is not available for the lake yet; use export duckdb or export"
-                + " snowflake --incremental, or re-export the lake whole");
-      }
-      return common.reporting("export parquet", this::export);
+      return common.reporting(commandName(), this::export);
+    }
+
+    String commandName() {
+      return "export parquet";
     }
 
     private int export() throws Exception {
       ApiConfig api = common.apiConfig();
-      ExportSpec.Builder b =
-          common.spec(api, common.studies(studies, api)).lake(lake).metadataDir(metadataDir);
+      List<String> studyKeys = common.studies(studies, api);
+      if (WriteHiveParquet.isRemote(lake)) {
+        if (common.incremental || !"export parquet".equals(commandName())) {
+          throw new UsageError(
+              "--incremental and backfill need a local lake for now (its ledger and upsert);"
+                  + " export the lake on "
+                  + lake
+                  + " whole, or keep a local lake and copy it");
+        }
+        return runAndSummarize(spec(api, studyKeys, null), common, System.out);
+      }
+      Path lakeDir = Path.of(lake);
+      String runId = LedgerRun.newRunId();
+      // The lock is taken before the ledger is read, so no other run moves the mark meanwhile.
+      try (TargetLock lock = common.dryRun ? null : TargetLock.acquire(lakeDir, runId)) {
+        return exportLocked(api, studyKeys, runId, lakeDir);
+      }
+    }
+
+    /** The export into a local lake, once it is locked and before its ledger is read. */
+    int exportLocked(ApiConfig api, List<String> studyKeys, String runId, Path lakeDir)
+        throws Exception {
+      LedgerRun run = common.ledgerRun(runId, studyKeys, LakeLedger.read(lakeDir), System.out);
+      return runAndSummarize(spec(api, studyKeys, run), common, System.out);
+    }
+
+    /** The export of {@code studyKeys} as {@code run} says (null: a remote lake, no ledger). */
+    ExportSpec spec(ApiConfig api, List<String> studyKeys, @Nullable LedgerRun run) {
+      ExportSpec.Builder b = common.spec(api, studyKeys).lake(lake).metadataDir(metadataDir);
       if (duckDb != null) {
         b.duckDb(duckDb, null, ExportSpec.DuckDbLayout.BY_FORM);
       }
-      return runAndSummarize(b.build(), common, System.out);
+      return b.ledger(run).build();
     }
   }
 

@@ -155,6 +155,9 @@ public final class ExportJob {
       } else if (spec.metadataUri() != null) {
         lake = lake.withMetadataDir(spec.metadataUri());
       }
+      if (spec.ledger() != null && spec.lakeUri() == null) {
+        lake = lake.withLedger(spec.ledger());
+      }
       flat.rows().apply("WriteHiveParquet", lake);
     }
     if (spec.duckDbFile() == null && spec.snowflake() == null) {

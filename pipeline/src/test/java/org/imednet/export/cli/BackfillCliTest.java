@@ -107,6 +107,78 @@ class BackfillCliTest {
     }
   }
 
+  @Test
+  void aLakeBackfillExtendedLaterFetchesOnlyTheNewWindows() throws Exception {
+    Path lake = tmp.resolve("lake");
+    try (ImednetEmulator api = emulator(FaultPlan.none())) {
+      CliFixture.Run first = backfillLake(api, lake, "2025-04-30");
+      assertEquals(0, first.exitCode, first.toString());
+      assertTrue(
+          first.out.contains(
+              "Backfill: 8 shards loaded now (265 records), 0 already in the ledger, 8 planned"),
+          first.out);
+      api.clearRequests();
+      CliFixture.Run second = backfillLake(api, lake, "2025-08-31");
+      assertEquals(0, second.exitCode, second.toString());
+      assertTrue(
+          second.out.contains(
+              "Backfill: 10 shards loaded now (126 records), 8 already in the ledger, 18 planned"),
+          second.out);
+      // The windows already loaded are not read again.
+      for (ImednetEmulator.RecordedRequest r : api.requests()) {
+        if (r.path().endsWith("/records")) {
+          assertTrue(
+              r.param("filter").contains("dateModified>=2025-05-01T00:00:00Z")
+                  || r.param("filter").contains("dateModified>=2025-05-31")
+                  || r.param("filter").contains("dateModified>=2025-06-30")
+                  || r.param("filter").contains("dateModified>=2025-07-30")
+                  || r.param("filter").contains("dateModified>=2025-08-29"),
+              r.toString());
+        }
+      }
+      Path full = tmp.resolve("full-lake");
+      CliFixture.Run reference =
+          CliFixture.run(
+              "export",
+              "parquet",
+              "CARDIO01",
+              "ONCO-22",
+              "--lake",
+              full.toString(),
+              "--env-file",
+              env(api).toString(),
+              "--progress",
+              "none",
+              "--runner",
+              "direct");
+      assertEquals(0, reference.exitCode, reference.toString());
+      IncrementalExportCliTest.assertSameLake(full, lake, 391L);
+    }
+  }
+
+  private CliFixture.Run backfillLake(ImednetEmulator emulator, Path lake, String to)
+      throws Exception {
+    return CliFixture.run(
+        "backfill",
+        "parquet",
+        "CARDIO01",
+        "ONCO-22",
+        "--lake",
+        lake.toString(),
+        "--from",
+        "2025-01-01",
+        "--to",
+        to,
+        "--window",
+        "30d",
+        "--env-file",
+        env(emulator).toString(),
+        "--progress",
+        "none",
+        "--runner",
+        "direct");
+  }
+
   private CliFixture.Run backfill(ImednetEmulator emulator, Path db) throws Exception {
     return CliFixture.run(
         "backfill",

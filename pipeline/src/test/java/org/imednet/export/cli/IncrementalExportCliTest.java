@@ -150,6 +150,115 @@ class IncrementalExportCliTest {
   }
 
   @Test
+  void lakeFullPlusIncrementalEqualsFullOfTheNextDay() throws Exception {
+    Path lake = tmp.resolve("lake");
+    CliFixture.Run first = exportLake(lake, "--incremental");
+    assertEquals(0, first.exitCode, first.toString());
+    assertTrue(first.out.contains("CARDIO01: exported whole (not in the target's ledger yet)"));
+    Map<String, String> aeBefore =
+        CliFixture.treeDigest(lake.resolve("study_key=CARDIO01/form_key=AE LOG"));
+
+    nextDay();
+    CliFixture.Run second = exportLake(lake, "--incremental");
+    assertEquals(0, second.exitCode, second.toString());
+    assertTrue(
+        second.out.contains("CARDIO01: records modified since 2025-08-05 15:04:00 UTC"),
+        second.out);
+    // A form without a changed record keeps its files as they were.
+    assertEquals(
+        aeBefore, CliFixture.treeDigest(lake.resolve("study_key=CARDIO01/form_key=AE LOG")));
+    List<List<Object>> ledger =
+        CliFixture.query(
+            null,
+            "SELECT mode, rows_written, high_water_mark FROM read_json('"
+                + lake.resolve("_imednet/ledger")
+                + "/*.json') ORDER BY committed_at");
+    assertEquals(
+        List.of(
+            List.of("full", 191L, java.time.LocalDateTime.parse("2025-08-05T16:04")),
+            List.of("incremental", 5L, java.time.LocalDateTime.parse("2026-01-20T10:00"))),
+        ledger.stream()
+            .map(r -> List.of(r.get(0), ((Number) r.get(1)).longValue(), toTime(r.get(2))))
+            .toList());
+
+    Path full = tmp.resolve("full-lake");
+    assertEquals(0, exportLake(full).exitCode);
+    assertSameLake(full, lake, 192L);
+    for (String table :
+        List.of("forms", "variables", "subjects", "visits", "record_revisions", "columns")) {
+      assertSameLake(
+          tmp.resolve("full-lake_metadata").resolve(table),
+          tmp.resolve("lake_metadata").resolve(table),
+          -1);
+    }
+  }
+
+  private static Object toTime(Object v) {
+    if (v instanceof java.sql.Timestamp) {
+      return ((java.sql.Timestamp) v).toLocalDateTime();
+    }
+    return java.time.LocalDateTime.parse(v.toString());
+  }
+
+  private CliFixture.Run exportLake(Path lake, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "export",
+                "parquet",
+                STUDY,
+                "--lake",
+                lake.toString(),
+                "--env-file",
+                env.toString(),
+                "--progress",
+                "none",
+                "--runner",
+                "direct"));
+    args.addAll(List.of(more));
+    return CliFixture.run(args.toArray(new String[0]));
+  }
+
+  /**
+   * The Hive-partitioned Parquet under {@code expected} and {@code actual} hold the same rows
+   * (EXCEPT ALL both ways, on the expected columns); {@code rows} of them unless negative.
+   */
+  static void assertSameLake(Path expected, Path actual, long rows) throws Exception {
+    String e =
+        "read_parquet('"
+            + expected
+            + "/**/*.parquet', hive_partitioning = true, union_by_name = true)";
+    String a =
+        "read_parquet('"
+            + actual
+            + "/**/*.parquet', hive_partitioning = true, union_by_name = true)";
+    List<String> cols = new ArrayList<>();
+    for (List<Object> r : CliFixture.query(null, "DESCRIBE SELECT * FROM " + e)) {
+      cols.add("\"" + r.get(0) + "\"");
+    }
+    String c = String.join(", ", cols);
+    for (String[] way : new String[][] {{e, a}, {a, e}}) {
+      assertEquals(
+          List.of(List.of(0L)),
+          CliFixture.query(
+              null,
+              "SELECT count(*) FROM (SELECT "
+                  + c
+                  + " FROM "
+                  + way[0]
+                  + " EXCEPT ALL SELECT "
+                  + c
+                  + " FROM "
+                  + way[1]
+                  + ")"),
+          expected + " vs " + actual);
+    }
+    if (rows >= 0) {
+      assertEquals(List.of(List.of(rows)), CliFixture.query(null, "SELECT count(*) FROM " + a));
+    }
+  }
+
+  @Test
   void aSecondRunIntoTheSameFileIsRefusedAndAStaleLockIsTakenOver() throws Exception {
     Path db = tmp.resolve("locked.duckdb");
     Path lockFile = TargetLock.lockFileOf(db);

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.metrics.ExportMetrics.Metric;
+import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.staging.RemoteFiles;
 import org.imednet.export.sinks.staging.StagedFile;
 import org.slf4j.Logger;
@@ -28,14 +30,22 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
   private final String metadata;
   private final String metadataRun;
   private final String runId;
+  private final @Nullable LedgerRun ledger;
 
   /** Local folders, or remote ones ({@code s3://…}) when {@code lake} is remote. */
-  CommitLakeFn(String lake, String lakeRun, String metadata, String metadataRun, String runId) {
+  CommitLakeFn(
+      String lake,
+      String lakeRun,
+      String metadata,
+      String metadataRun,
+      String runId,
+      @Nullable LedgerRun ledger) {
     this.lake = lake;
     this.lakeRun = lakeRun;
     this.metadata = metadata;
     this.metadataRun = metadataRun;
     this.runId = runId;
+    this.ledger = ledger;
   }
 
   @ProcessElement
@@ -56,8 +66,18 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
       committed = commit.committed;
     } else {
       LakeCommit commit =
-          new LakeCommit(Path.of(lake), Path.of(lakeRun), Path.of(metadata), Path.of(metadataRun));
-      commit.commit(staged.getValue());
+          new LakeCommit(
+              Path.of(lake), Path.of(lakeRun), Path.of(metadata), Path.of(metadataRun), ledger);
+      try {
+        commit.commit(staged.getValue());
+        if (ledger != null) {
+          // After the swap: a run killed before this line is repeated from the previous mark.
+          LakeLedger.record(
+              Path.of(lake), ledger, commit.formRows, commit.maxModified(staged.getValue()));
+        }
+      } finally {
+        commit.closeDuckDb();
+      }
       commit.cleanUp();
       formRows = commit.formRows;
       committed = commit.committed;

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import javax.annotation.Nullable;
+import org.imednet.export.read.ReadStudyMetadataTables;
 import org.imednet.export.rows.TableSchema;
+import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.staging.StagedFile;
 
 /**
@@ -36,11 +39,24 @@ final class LakeCommit {
   /** The partition folders the commit wrote, absolute. */
   final List<String> committed = new ArrayList<>();
 
+  /** The run as the lake's ledger records it, or null; with {@link LedgerRun#merge()}, upserts. */
+  private final @Nullable LedgerRun ledger;
+
   LakeCommit(Path lake, Path lakeRun, Path metadata, Path metadataRun) {
+    this(lake, lakeRun, metadata, metadataRun, null);
+  }
+
+  LakeCommit(Path lake, Path lakeRun, Path metadata, Path metadataRun, @Nullable LedgerRun ledger) {
     this.lake = lake;
     this.lakeRun = lakeRun;
     this.metadata = metadata;
     this.metadataRun = metadataRun;
+    this.ledger = ledger;
+  }
+
+  /** Whether {@code study}'s rows are a window to upsert rather than the study whole. */
+  private boolean upserts(String study) {
+    return ledger != null && ledger.merge() && ledger.windowFrom(study) != null;
   }
 
   void commit(Iterable<StagedFile> staged) throws IOException {
@@ -72,6 +88,14 @@ final class LakeCommit {
       Map<String, Long> rows = formRows.computeIfAbsent(study.getKey(), k -> new TreeMap<>());
       for (Map.Entry<String, List<StagedFile>> form : study.getValue().entrySet()) {
         String formFolder = HiveParquet.formFolder(form.getKey());
+        if (upserts(study.getKey())) {
+          if (rowCount(form.getValue()) == 0 && Files.isDirectory(live.resolve(formFolder))) {
+            rows.put(form.getKey(), 0L); // nothing changed: the live partition is kept below
+            continue;
+          }
+          carryOver(
+              live.resolve(formFolder), form.getValue(), build.resolve(formFolder), "record_id");
+        }
         rows.put(form.getKey(), linkParts(form.getValue(), build.resolve(formFolder)));
         committed.add(live.resolve(formFolder).toString());
       }
@@ -98,6 +122,11 @@ final class LakeCommit {
         restoreIfInterrupted(live, aside);
         Path build = metadataBuild.resolve(tableFolder).resolve(studyFolder);
         deleteTree(build);
+        String key = ReadStudyMetadataTables.windowKey(table.getKey());
+        if (key != null && upserts(study.getKey())) {
+          // A windowed table (subjects, visits, revisions) of a window: upserted by its id.
+          carryOver(live, study.getValue(), build, key);
+        }
         linkParts(study.getValue(), build);
         committed.add(live.toString());
         swaps.add(new Path[] {build, live, aside});
@@ -129,6 +158,124 @@ final class LakeCommit {
         // Another run's staging (concurrent or failed) is still there; it is not ours to remove.
       }
     }
+  }
+
+  private static long rowCount(List<StagedFile> files) {
+    return files.stream().mapToLong(StagedFile::rowCount).sum();
+  }
+
+  /**
+   * Writes into {@code build} the rows of the live partition {@code live} whose {@code key} no
+   * staged row has ({@code part-carried.parquet}; nothing if none is left), so the new partition is
+   * the old rows with the staged rows replacing theirs. Read without Hive partitioning: the files
+   * carry their own {@code study_key} and {@code form_key}.
+   */
+  private void carryOver(Path live, List<StagedFile> staged, Path build, String key)
+      throws IOException {
+    List<String> old = new ArrayList<>();
+    if (Files.isDirectory(live)) {
+      try (Stream<Path> files = Files.list(live)) {
+        files
+            .filter(f -> f.getFileName().toString().endsWith(".parquet"))
+            .sorted()
+            .forEach(f -> old.add(f.toString()));
+      }
+    }
+    if (old.isEmpty()) {
+      return;
+    }
+    Files.createDirectories(build);
+    Path carried = build.resolve("part-carried.parquet");
+    String quotedKey = "\"" + key.replace("\"", "\"\"") + "\"";
+    String select =
+        "SELECT o.* FROM "
+            + readParquet(old)
+            + " o WHERE NOT EXISTS (SELECT 1 FROM "
+            + readParquet(staged.stream().map(StagedFile::path).toList())
+            + " n WHERE n."
+            + quotedKey
+            + " = o."
+            + quotedKey
+            + ")";
+    try (java.sql.Statement st = duckDb().createStatement()) {
+      long kept;
+      try (java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM (" + select + ")")) {
+        rs.next();
+        kept = rs.getLong(1);
+      }
+      if (kept > 0) {
+        st.execute(
+            "COPY ("
+                + select
+                + ") TO "
+                + literal(carried.toString())
+                + " (FORMAT parquet, COMPRESSION snappy)");
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IOException("Merging the new rows into " + live + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private @Nullable java.sql.Connection duckDb;
+
+  private java.sql.Connection duckDb() throws java.sql.SQLException {
+    if (duckDb == null) {
+      duckDb = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+    }
+    return duckDb;
+  }
+
+  /**
+   * The latest {@code date_modified} among the staged form rows of each study: the lake's new
+   * high-water mark for the ledger.
+   */
+  Map<String, java.time.LocalDateTime> maxModified(Iterable<StagedFile> staged) throws IOException {
+    Map<String, List<String>> byStudy = new TreeMap<>();
+    for (StagedFile f : staged) {
+      if (f.kind() == TableSchema.Kind.FORM && f.rowCount() > 0) {
+        byStudy.computeIfAbsent(f.studyKey(), k -> new ArrayList<>()).add(f.path());
+      }
+    }
+    Map<String, java.time.LocalDateTime> out = new TreeMap<>();
+    try (java.sql.Statement st = duckDb().createStatement()) {
+      for (Map.Entry<String, List<String>> study : byStudy.entrySet()) {
+        try (java.sql.ResultSet rs =
+            st.executeQuery("SELECT max(date_modified) FROM " + readParquet(study.getValue()))) {
+          rs.next();
+          java.sql.Timestamp t = rs.getTimestamp(1);
+          if (t != null) {
+            out.put(study.getKey(), t.toLocalDateTime());
+          }
+        }
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IOException("Reading the staged rows' date_modified failed: " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  /** Closes the commit's DuckDB connection, if it opened one. */
+  void closeDuckDb() {
+    if (duckDb != null) {
+      try {
+        duckDb.close();
+      } catch (java.sql.SQLException e) {
+        // in-memory: nothing to lose
+      }
+      duckDb = null;
+    }
+  }
+
+  private static String readParquet(List<String> files) {
+    StringBuilder sb = new StringBuilder("read_parquet([");
+    for (int i = 0; i < files.size(); i++) {
+      sb.append(i == 0 ? "" : ", ").append(literal(files.get(i)));
+    }
+    return sb.append("], union_by_name = true, hive_partitioning = false)").toString();
+  }
+
+  private static String literal(String value) {
+    return "'" + value.replace("'", "''") + "'";
   }
 
   private static void restoreIfInterrupted(Path live, Path aside) throws IOException {

@@ -23,6 +23,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.imednet.export.rows.RowBatch;
+import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.staging.CollectStagedFiles;
 import org.imednet.export.sinks.staging.StagedFile;
 import org.imednet.export.sinks.staging.WriteStagedParquetFn;
@@ -127,6 +128,7 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
   private final String lakeDir;
   private final @Nullable String metadataDir;
   private final @Nullable String runId;
+  private final @Nullable LedgerRun ledger;
   // Like Wait.OnSignal: pipeline-construction-time references, never serialized.
   private final transient List<PCollection<?>> commitAfter;
   private final transient List<PCollection<RowBatch>> moreRows;
@@ -135,11 +137,13 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
       String lakeDir,
       @Nullable String metadataDir,
       @Nullable String runId,
+      @Nullable LedgerRun ledger,
       List<PCollection<?>> commitAfter,
       List<PCollection<RowBatch>> moreRows) {
     this.lakeDir = lakeDir;
     this.metadataDir = metadataDir;
     this.runId = runId;
+    this.ledger = ledger;
     this.commitAfter = commitAfter;
     this.moreRows = moreRows;
   }
@@ -147,7 +151,7 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
   /** Writes form tables under {@code lakeDir}, which is created if missing. */
   public static WriteHiveParquet to(Path lakeDir) {
     checkArgumentNotNull(lakeDir, "lakeDir");
-    return new WriteHiveParquet(normalize(lakeDir), null, null, List.of(), List.of());
+    return new WriteHiveParquet(normalize(lakeDir), null, null, null, List.of(), List.of());
   }
 
   /**
@@ -158,7 +162,7 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
    */
   public static WriteHiveParquet to(String location) {
     checkArgumentNotNull(location, "location");
-    return new WriteHiveParquet(normalize(location), null, null, List.of(), List.of());
+    return new WriteHiveParquet(normalize(location), null, null, null, List.of(), List.of());
   }
 
   /**
@@ -167,7 +171,8 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
    */
   public WriteHiveParquet withMetadataDir(Path metadataDir) {
     checkArgumentNotNull(metadataDir, "metadataDir");
-    return new WriteHiveParquet(lakeDir, normalize(metadataDir), runId, commitAfter, moreRows);
+    return new WriteHiveParquet(
+        lakeDir, normalize(metadataDir), runId, ledger, commitAfter, moreRows);
   }
 
   /**
@@ -176,7 +181,7 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
    */
   public WriteHiveParquet withMetadataDir(String location) {
     checkArgumentNotNull(location, "metadataDir");
-    return new WriteHiveParquet(lakeDir, normalize(location), runId, commitAfter, moreRows);
+    return new WriteHiveParquet(lakeDir, normalize(location), runId, ledger, commitAfter, moreRows);
   }
 
   /**
@@ -190,7 +195,7 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
       throw new IllegalArgumentException(
           "runId must be 1..100 of [A-Za-z0-9._-] starting with a letter or digit, was " + runId);
     }
-    return new WriteHiveParquet(lakeDir, metadataDir, runId, commitAfter, moreRows);
+    return new WriteHiveParquet(lakeDir, metadataDir, runId, ledger, commitAfter, moreRows);
   }
 
   /**
@@ -202,7 +207,7 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
     checkArgumentNotNull(signal, "signal");
     List<PCollection<?>> gates = new ArrayList<>(commitAfter);
     gates.add(signal);
-    return new WriteHiveParquet(lakeDir, metadataDir, runId, List.copyOf(gates), moreRows);
+    return new WriteHiveParquet(lakeDir, metadataDir, runId, ledger, List.copyOf(gates), moreRows);
   }
 
   /**
@@ -216,13 +221,30 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
     checkArgumentNotNull(more, "more");
     List<PCollection<RowBatch>> all = new ArrayList<>(moreRows);
     all.add(more);
-    return new WriteHiveParquet(lakeDir, metadataDir, runId, commitAfter, List.copyOf(all));
+    return new WriteHiveParquet(lakeDir, metadataDir, runId, ledger, commitAfter, List.copyOf(all));
+  }
+
+  /**
+   * Records the run in the lake's ledger ({@link LakeLedger}) after the commit; with {@link
+   * LedgerRun#merge()} a windowed study's rows are upserted into its partitions by {@code
+   * record_id} (metadata: by id) instead of replacing them (an incremental export or a backfill).
+   * Local lakes only. Default: no ledger.
+   */
+  public WriteHiveParquet withLedger(LedgerRun run) {
+    checkArgumentNotNull(run, "run");
+    return new WriteHiveParquet(lakeDir, metadataDir, runId, run, commitAfter, moreRows);
   }
 
   @Override
   public PCollection<String> expand(PCollection<RowBatch> rows) {
-    String run = runId != null ? runId : newRunId();
+    String run = runId != null ? runId : ledger != null ? ledger.runId() : newRunId();
     if (LakeLocation.isRemote(lakeDir)) {
+      if (ledger != null) {
+        throw new IllegalArgumentException(
+            "incremental exports, backfills and the ledger need a local lake for now; "
+                + lakeDir
+                + " is on an object store: export it whole");
+      }
       return expandRemote(rows, run);
     }
     if (metadataDir != null && LakeLocation.isRemote(metadataDir)) {
@@ -344,7 +366,8 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
       collected = collected.apply("WaitForCommitGate", Wait.on(commitAfter));
     }
     return collected
-        .apply("Commit", ParDo.of(new CommitLakeFn(lake, lakeRun, metadata, metadataRun, run)))
+        .apply(
+            "Commit", ParDo.of(new CommitLakeFn(lake, lakeRun, metadata, metadataRun, run, ledger)))
         .setCoder(StringUtf8Coder.of());
   }
 
@@ -354,7 +377,8 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
     builder
         .add(DisplayData.item("lakeDir", lakeDir))
         .addIfNotNull(DisplayData.item("metadataDir", metadataDir))
-        .addIfNotNull(DisplayData.item("runId", runId));
+        .addIfNotNull(DisplayData.item("runId", runId))
+        .addIfNotNull(DisplayData.item("ledgerRun", ledger == null ? null : ledger.toString()));
   }
 
   /**

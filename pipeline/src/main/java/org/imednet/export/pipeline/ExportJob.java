@@ -223,6 +223,8 @@ public final class ExportJob {
               pipeline.apply(
                   "ReadStudyRecordsModifiedSince" + since,
                   read.withStudies(w.getValue())
+                      // An incremental window holds a few records per form: no range planning.
+                      .withRangesPlanned(ledger.until() != null)
                       .withRecordFilter(
                           "dateModified>="
                               + since

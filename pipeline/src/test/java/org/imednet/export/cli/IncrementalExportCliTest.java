@@ -69,6 +69,12 @@ class IncrementalExportCliTest {
     assertEquals(0, second.exitCode, second.toString());
     // Records, subjects and visits are read from the window by dateModified, revisions by
     // dateCreated; only the small tables (forms, variables, sites, intervals) are read whole.
+    // No range planning in an incremental read: one keyset page per form (5 forms), whose
+    // totalElements is the API's count of the form's changed records.
+    assertEquals(
+        5,
+        emulator.requests().stream().filter(r -> r.path().endsWith("/records")).count(),
+        emulator.requests().toString());
     Map<String, java.util.Set<String>> filters = new TreeMap<>();
     for (ImednetEmulator.RecordedRequest r : emulator.requests()) {
       String resource = r.path().substring(r.path().lastIndexOf('/') + 1);

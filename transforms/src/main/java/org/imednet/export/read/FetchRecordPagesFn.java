@@ -219,6 +219,10 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
               study,
               ImednetResources.RECORDS,
               PageQuery.of(0, size, "recordId,ASC", filter.toString()));
+      if (pageNo == 1 && range.countsTotal()) {
+        ExportMetrics.counter(ExportMetrics.Metric.API_TOTAL_ELEMENTS, study, formKey)
+            .inc(page.totalElements());
+      }
       JsonItems items = page.items();
       int[] kept = new int[items.size()];
       int keptCount = 0;

@@ -41,6 +41,7 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
   private final ImednetApiFactory factory;
   private final long recordsPerRange;
   private final @Nullable String recordFilter;
+  private final boolean planRanges;
   private transient ImednetApi api;
   private transient ExecutorService planners;
   private transient Deque<Future<List<RecordRange>>> pending;
@@ -49,11 +50,13 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
       ApiConfig config,
       ImednetApiFactory factory,
       long recordsPerRange,
-      @Nullable String recordFilter) {
+      @Nullable String recordFilter,
+      boolean planRanges) {
     this.config = config;
     this.factory = factory;
     this.recordsPerRange = recordsPerRange;
     this.recordFilter = recordFilter;
+    this.planRanges = planRanges;
   }
 
   @Setup
@@ -70,6 +73,10 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
   @ProcessElement
   public void process(@Element FormContext form, OutputReceiver<RecordRange> out)
       throws IOException, InterruptedException {
+    if (!planRanges) {
+      out.output(RecordRange.unplanned(form));
+      return;
+    }
     // The client counts retries with a Beam counter: report into this step's metrics container.
     MetricsContainer metrics = MetricsEnvironment.getCurrentContainer();
     pending.add(planners.submit(ReaderThreads.inMetricsScope(metrics, () -> plan(form))));

@@ -154,6 +154,17 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
     return new ReadStudyRecords(settings.withRecordFilter(filter), studies, allStudies);
   }
 
+  /**
+   * Whether each form's recordId span is planned into parallel ranges (one or two one-record
+   * requests per form, the default), or read as one keyset range whose first page also gives the
+   * API's count. Without planning an empty form costs one request instead of two: for reads of a
+   * few changed records per form (an incremental export) the planning requests are most of the
+   * requests.
+   */
+  public ReadStudyRecords withRangesPlanned(boolean plan) {
+    return new ReadStudyRecords(settings.withRangesPlanned(plan), studies, allStudies);
+  }
+
   /** The client each DoFn creates in {@code @Setup}. Default {@link ImednetApiFactory#HTTP}. */
   public ReadStudyRecords withApiFactory(ImednetApiFactory factory) {
     return new ReadStudyRecords(settings.withFactory(factory), studies, allStudies);
@@ -251,7 +262,11 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
               "PlanRanges",
               ParDo.of(
                   new PlanRecordRangesFn(
-                      config, settings.factory, settings.recordsPerRange, settings.recordFilter)))
+                      config,
+                      settings.factory,
+                      settings.recordsPerRange,
+                      settings.recordFilter,
+                      settings.planRanges)))
           .setCoder(SerializableCoder.of(RecordRange.class))
           .apply("ReshuffleRanges", Reshuffle.viaRandomKey())
           .apply(
@@ -272,7 +287,13 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
     private static final long serialVersionUID = 1L;
     static final Settings DEFAULT =
         new Settings(
-            null, Set.of(), Set.of(), DEFAULT_RECORDS_PER_RANGE, ImednetApiFactory.HTTP, null);
+            null,
+            Set.of(),
+            Set.of(),
+            DEFAULT_RECORDS_PER_RANGE,
+            ImednetApiFactory.HTTP,
+            null,
+            true);
 
     final @Nullable ApiConfig config;
     final Set<String> forms;
@@ -280,6 +301,7 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
     final long recordsPerRange;
     final ImednetApiFactory factory;
     final @Nullable String recordFilter;
+    final boolean planRanges;
 
     Settings(
         @Nullable ApiConfig config,
@@ -287,38 +309,56 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
         Set<String> variables,
         long recordsPerRange,
         ImednetApiFactory factory,
-        @Nullable String recordFilter) {
+        @Nullable String recordFilter,
+        boolean planRanges) {
       this.config = config;
       this.forms = forms;
       this.variables = variables;
       this.recordsPerRange = recordsPerRange;
       this.factory = factory;
       this.recordFilter = recordFilter;
+      this.planRanges = planRanges;
     }
 
     Settings withConfig(ApiConfig c) {
       checkArgument(c != null, "withApiConfig() needs a config");
-      return new Settings(c, forms, variables, recordsPerRange, factory, recordFilter);
+      return new Settings(c, forms, variables, recordsPerRange, factory, recordFilter, planRanges);
     }
 
     Settings withForms(Set<String> f) {
       return new Settings(
-          config, selectors("withForms", f), variables, recordsPerRange, factory, recordFilter);
+          config,
+          selectors("withForms", f),
+          variables,
+          recordsPerRange,
+          factory,
+          recordFilter,
+          planRanges);
     }
 
     Settings withVariables(Set<String> v) {
       return new Settings(
-          config, forms, selectors("withVariables", v), recordsPerRange, factory, recordFilter);
+          config,
+          forms,
+          selectors("withVariables", v),
+          recordsPerRange,
+          factory,
+          recordFilter,
+          planRanges);
     }
 
     Settings withRecordsPerRange(long n) {
       checkArgument(n >= 1, "recordsPerRange must be >= 1, was %s", n);
-      return new Settings(config, forms, variables, n, factory, recordFilter);
+      return new Settings(config, forms, variables, n, factory, recordFilter, planRanges);
     }
 
     Settings withFactory(ImednetApiFactory f) {
       checkArgument(f != null, "withApiFactory() needs a factory");
-      return new Settings(config, forms, variables, recordsPerRange, f, recordFilter);
+      return new Settings(config, forms, variables, recordsPerRange, f, recordFilter, planRanges);
+    }
+
+    Settings withRangesPlanned(boolean plan) {
+      return new Settings(config, forms, variables, recordsPerRange, factory, recordFilter, plan);
     }
 
     Settings withRecordFilter(String filter) {
@@ -326,7 +366,7 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
           filter != null && !filter.isBlank() && !filter.startsWith(";") && !filter.endsWith(";"),
           "withRecordFilter() needs AND terms such as dateModified>=2026-01-01T00:00:00Z, was '%s'",
           filter);
-      return new Settings(config, forms, variables, recordsPerRange, factory, filter);
+      return new Settings(config, forms, variables, recordsPerRange, factory, filter, planRanges);
     }
 
     void populate(DisplayData.Builder builder) {

@@ -18,13 +18,38 @@ final class RecordRange implements Serializable {
   private final int count;
   private final @Nullable Long after;
   private final @Nullable Long upTo;
+  private final boolean unplanned;
 
   RecordRange(FormContext form, int index, int count, @Nullable Long after, @Nullable Long upTo) {
+    this(form, index, count, after, upTo, false);
+  }
+
+  private RecordRange(
+      FormContext form,
+      int index,
+      int count,
+      @Nullable Long after,
+      @Nullable Long upTo,
+      boolean unplanned) {
     this.form = Objects.requireNonNull(form, "form");
     this.index = index;
     this.count = count;
     this.after = after;
     this.upTo = upTo;
+    this.unplanned = unplanned;
+  }
+
+  /**
+   * The whole form as one range, planned by no request: its reader counts the API's total from the
+   * first page.
+   */
+  static RecordRange unplanned(FormContext form) {
+    return new RecordRange(form, 0, 1, null, null, true);
+  }
+
+  /** Whether the API's total of the form is counted from this range's first page. */
+  boolean countsTotal() {
+    return unplanned;
   }
 
   FormContext form() {
@@ -61,12 +86,13 @@ final class RecordRange implements Serializable {
         && index == r.index
         && count == r.count
         && Objects.equals(after, r.after)
-        && Objects.equals(upTo, r.upTo);
+        && Objects.equals(upTo, r.upTo)
+        && unplanned == r.unplanned;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(form, index, count, after, upTo);
+    return Objects.hash(form, index, count, after, upTo, unplanned);
   }
 
   @Override

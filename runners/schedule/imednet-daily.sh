@@ -120,9 +120,17 @@ done
 log "running $(basename "$bin") ${args[*]}"
 # In the background, so a SIGTERM (a Kubernetes pod stopping, where this script is PID 1 and
 # would otherwise ignore it) reaches imednet; bash returns imednet's status from the last wait.
+# The trap is set first: a signal that comes before $child is known is passed on just after.
+child=
+stopping=
+forward_stop() {
+  stopping=1
+  [ -z "$child" ] || kill -TERM "$child" 2>/dev/null
+}
+trap forward_stop TERM INT HUP
 "$bin" "${args[@]}" &
 child=$!
-trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+[ -z "$stopping" ] || kill -TERM "$child" 2>/dev/null
 wait "$child"
 while kill -0 "$child" 2>/dev/null; do wait "$child"; done
 wait "$child"

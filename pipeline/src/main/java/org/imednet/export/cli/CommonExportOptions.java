@@ -156,6 +156,16 @@ final class CommonExportOptions {
   Duration lookBack;
 
   @Option(
+      names = "--lock-stale-after",
+      paramLabel = "DURATION",
+      description =
+          "Take over the target's lock when it is older than this (e.g. 12h), whatever host holds"
+              + " it: for schedulers whose runs change hosts (Kubernetes pods). Default: only a"
+              + " lock of a dead process of this host is taken over.",
+      converter = LookBackConverter.class)
+  Duration lockStaleAfter;
+
+  @Option(
       names = "--progress",
       paramLabel = "MODE",
       description = "auto (bar on a terminal, lines otherwise), bar, plain or none.",

@@ -154,7 +154,8 @@ final class ExportCommand implements Runnable {
       Path lakeDir = Path.of(lake);
       String runId = LedgerRun.newRunId();
       // The lock is taken before the ledger is read, so no other run moves the mark meanwhile.
-      try (TargetLock lock = common.dryRun ? null : TargetLock.acquire(lakeDir, runId)) {
+      try (TargetLock lock =
+          common.dryRun ? null : TargetLock.acquire(lakeDir, runId, common.lockStaleAfter)) {
         return exportLocked(api, studyKeys, runId, lakeDir);
       }
     }
@@ -234,7 +235,8 @@ final class ExportCommand implements Runnable {
       List<String> studies = common.studies(positional.subList(0, n - 2), api);
       String runId = LedgerRun.newRunId();
       // The lock is taken before the ledger is read, so no other run moves the mark meanwhile.
-      try (TargetLock lock = common.dryRun ? null : TargetLock.acquire(db, runId)) {
+      try (TargetLock lock =
+          common.dryRun ? null : TargetLock.acquire(db, runId, common.lockStaleAfter)) {
         return exportLocked(
             api, studies, runId, DuckDbLedger.target(byForm ? null : table), db, table);
       }

@@ -226,7 +226,7 @@ class ExportSnowflakeCommand implements Callable<Integer> {
     }
     String runId = LedgerRun.newRunId();
     // The lock is taken before the ledger is read, so no other run moves the mark meanwhile.
-    try (AutoCloseable lock = SnowflakeLedger.lock(settings, runId)) {
+    try (AutoCloseable lock = SnowflakeLedger.lock(settings, runId, common.lockStaleAfter)) {
       return exportLocked(settings, api, load, studyKeys, runId);
     }
   }

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import javax.annotation.Nullable;
 import org.imednet.export.sinks.ledger.LockHolder;
 import org.imednet.export.sinks.ledger.TargetLockedException;
 
@@ -23,9 +25,23 @@ import org.imednet.export.sinks.ledger.TargetLockedException;
  */
 public final class TargetLock implements AutoCloseable {
   private final Path file;
+  private final Thread releaseOnExit;
 
   private TargetLock(Path file) {
     this.file = file;
+    // SIGTERM or Ctrl-C (a scheduler's timeout, a pod being stopped) runs shutdown hooks: the lock
+    // goes with the process. Only SIGKILL or a crash leaves it, to be taken over as stale.
+    this.releaseOnExit =
+        new Thread(
+            () -> {
+              try {
+                Files.deleteIfExists(file);
+              } catch (IOException e) {
+                // the process is ending; the next run judges the lock as stale
+              }
+            },
+            "imednet-lock-release");
+    Runtime.getRuntime().addShutdownHook(releaseOnExit);
   }
 
   /** The lock file of {@code target} (a file or folder): {@code .<name>.lock} beside it. */
@@ -38,6 +54,15 @@ public final class TargetLock implements AutoCloseable {
    * Takes the lock of {@code target} for {@code runId}, or throws {@link TargetLockedException}.
    */
   public static TargetLock acquire(Path target, String runId) throws IOException {
+    return acquire(target, runId, null);
+  }
+
+  /**
+   * As {@link #acquire(Path, String)}, also taking over a lock older than {@code staleAfter}
+   * (whatever its host), if not null.
+   */
+  public static TargetLock acquire(Path target, String runId, @Nullable Duration staleAfter)
+      throws IOException {
     Path file = lockFileOf(target);
     Files.createDirectories(file.getParent());
     String content = LockHolder.current(runId).toLines();
@@ -52,7 +77,7 @@ public final class TargetLock implements AutoCloseable {
         } catch (NoSuchFileException gone) {
           continue; // released meanwhile: try again
         }
-        if (!holder.isStale()) {
+        if (!holder.isStale(staleAfter)) {
           throw new TargetLockedException(holder.refusal(target.toString(), "remove " + file));
         }
         Files.deleteIfExists(file);
@@ -64,6 +89,11 @@ public final class TargetLock implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    try {
+      Runtime.getRuntime().removeShutdownHook(releaseOnExit);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running or about to: it removes the file
+    }
     Files.deleteIfExists(file);
   }
 }

@@ -291,6 +291,20 @@ class IncrementalExportCliTest {
     CliFixture.Run run = export(db, "-", "--by-form");
     assertEquals(0, run.exitCode, run.toString());
     assertTrue(!Files.exists(lockFile), "released after the run");
+
+    // A lock of another host (a Kubernetes pod that was killed) is only taken over once it is
+    // older than --lock-stale-after.
+    Files.writeString(
+        lockFile,
+        "run_id=pod-run\npid=7\nhost=imednet-daily-29412-x7k2p\nstarted="
+            + java.time.Instant.now().minus(java.time.Duration.ofHours(13))
+            + "\n");
+    CliFixture.Run young = export(db, "-", "--by-form", "--lock-stale-after", "14h");
+    assertEquals(ImednetCli.EXIT_LOCKED, young.exitCode, young.toString());
+    assertTrue(young.err.contains("(pod-run, pid 7 on imednet-daily-29412-x7k2p since "));
+    CliFixture.Run old = export(db, "-", "--by-form", "--lock-stale-after", "12h");
+    assertEquals(0, old.exitCode, old.toString());
+    assertTrue(!Files.exists(lockFile), "taken over and released");
   }
 
   private CliFixture.Run export(Path db, String table, String... more) {

@@ -39,6 +39,10 @@ class IncrementalKillTest {
     AtomicBoolean armed = new AtomicBoolean();
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<CountDownLatch> reached =
+        new java.util.concurrent.atomic.AtomicReference<>(inside);
+    java.util.concurrent.atomic.AtomicReference<CountDownLatch> hold =
+        new java.util.concurrent.atomic.AtomicReference<>(release);
     FaultPlan holdWhenArmed =
         FaultPlan.builder()
             .onResource("records")
@@ -47,9 +51,9 @@ class IncrementalKillTest {
                 Fault.run(
                     () -> {
                       if (armed.get()) {
-                        inside.countDown();
+                        reached.get().countDown();
                         try {
-                          release.await(2, TimeUnit.MINUTES);
+                          hold.get().await(2, TimeUnit.MINUTES);
                         } catch (InterruptedException e) {
                           Thread.currentThread().interrupt();
                         }
@@ -107,10 +111,36 @@ class IncrementalKillTest {
         child.destroyForcibly();
       }
 
-      // Nothing of the killed run is in the file; its lock is left behind.
+      // Nothing of the killed run is in the file; its lock (SIGKILL runs no shutdown hook) is left.
       assertEquals(ledgerBefore, ledger(db));
       assertEquals(digestBefore, CliFixture.treeDigest(db.getParent()).get("inc.duckdb"));
       assertTrue(Files.exists(TargetLock.lockFileOf(db)), "a SIGKILL leaves the lock");
+
+      // SIGTERM (a scheduler's timeout, a pod stopped) runs the shutdown hook: the lock goes with
+      // the process and the file is unchanged.
+      Files.delete(TargetLock.lockFileOf(db));
+      CountDownLatch insideAgain = new CountDownLatch(1);
+      reached.set(insideAgain);
+      CountDownLatch releaseAgain = new CountDownLatch(1);
+      hold.set(releaseAgain);
+      armed.set(true);
+      Process terminated =
+          new ProcessBuilder(withJava(ImednetCli.class.getName(), incremental))
+              .redirectErrorStream(true)
+              .redirectOutput(tmp.resolve("child-term.log").toFile())
+              .start();
+      try {
+        assertTrue(insideAgain.await(2, TimeUnit.MINUTES), "the child reached a records request");
+        assertTrue(Files.exists(TargetLock.lockFileOf(db)), "the child holds the lock");
+        terminated.destroy();
+        assertEquals(143, terminated.waitFor(), "ended by SIGTERM");
+      } finally {
+        armed.set(false);
+        releaseAgain.countDown();
+        terminated.destroyForcibly();
+      }
+      assertTrue(!Files.exists(TargetLock.lockFileOf(db)), "SIGTERM released the lock");
+      assertEquals(ledgerBefore, ledger(db));
 
       CliFixture.Run again = CliFixture.run(incremental);
       assertEquals(0, again.exitCode, again.toString());

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.annotation.Nullable;
 
 /**
  * Who holds a target's run lock: run id, process id, host and start, as {@code key=value} lines
@@ -46,6 +47,24 @@ public record LockHolder(String runId, String pid, String host, String started) 
    * never stale: its process cannot be checked from here.
    */
   public boolean isStale() {
+    return isStale(null);
+  }
+
+  /**
+   * As {@link #isStale()}, and also any holder whose start lies more than {@code staleAfter} in the
+   * past (for schedulers whose runs change hosts, such as Kubernetes pods: set it above the longest
+   * run). Null: no age limit.
+   */
+  public boolean isStale(@Nullable java.time.Duration staleAfter) {
+    if (staleAfter != null) {
+      try {
+        if (Instant.parse(started).plus(staleAfter).isBefore(Instant.now())) {
+          return true;
+        }
+      } catch (java.time.format.DateTimeParseException e) {
+        // an unreadable start: judged by host and process only
+      }
+    }
     if (!host.equals(thisHost())) {
       return false;
     }

@@ -93,6 +93,14 @@ public final class SnowflakeLedger {
 
   /** Takes the schema's run lock for {@code runId}; closing the result releases it. */
   public static AutoCloseable lock(SnowflakeSettings settings, String runId) {
+    return lock(settings, runId, null);
+  }
+
+  /**
+   * As {@link #lock(SnowflakeSettings, String)}, taking over a lock older than {@code staleAfter}.
+   */
+  public static AutoCloseable lock(
+      SnowflakeSettings settings, String runId, @Nullable java.time.Duration staleAfter) {
     Connection c = settings.connect();
     String table = qualified(settings, LOCK_TABLE);
     LockHolder me = LockHolder.current(runId);
@@ -123,7 +131,7 @@ public final class SnowflakeLedger {
           }
         }
         LockHolder holder = holder(c, table);
-        if (holder != null && !holder.isStale()) {
+        if (holder != null && !holder.isStale(staleAfter)) {
           throw new TargetLockedException(
               holder.refusal(settings.database() + "." + settings.schema(), "DROP TABLE " + table));
         }

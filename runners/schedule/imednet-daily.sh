@@ -17,8 +17,8 @@
 #   IMEDNET_DB         duckdb: the DuckDB file (required)
 #   IMEDNET_TABLE      duckdb: the table (default: records; "-" with --by-form in IMEDNET_ARGS)
 #   IMEDNET_LAKE       parquet: the lake folder (required)
-#   IMEDNET_INCREMENTAL  1 (default for duckdb, snowflake) adds --incremental; 0 a full export
-#                      (parquet: always 0, the lake has no incremental mode yet)
+#   IMEDNET_INCREMENTAL  1 (default) adds --incremental; 0 a full export (a lake on an object
+#                      store is exported whole: set 0 there)
 #   IMEDNET_ARGS       more options, split on spaces, no quoting (e.g. "--look-back 2h
 #                      --requests-per-second 20", or "--connection prod" for snowflake, whose
 #                      settings otherwise come from the SNOWFLAKE_* variables). A value equal to a
@@ -93,8 +93,7 @@ case "$target" in
   parquet)
     [ -n "${IMEDNET_LAKE:-}" ] || usage_error "IMEDNET_LAKE (the lake folder) is not set"
     args=(export parquet "${studies[@]}" --lake "$IMEDNET_LAKE")
-    incremental="${IMEDNET_INCREMENTAL:-0}"
-    [ "$incremental" = 0 ] || usage_error "the parquet target has no incremental mode yet; set IMEDNET_INCREMENTAL=0"
+    incremental="${IMEDNET_INCREMENTAL:-1}"
     ;;
   *) usage_error "IMEDNET_TARGET must be duckdb, snowflake or parquet, was '$target'" ;;
 esac

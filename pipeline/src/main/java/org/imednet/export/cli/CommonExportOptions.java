@@ -24,6 +24,7 @@ import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
 import org.imednet.export.pipeline.ExportSpec;
+import org.imednet.export.read.ReadStudyMetadataTables;
 import org.imednet.export.sinks.ledger.LedgerEntry;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.ledger.TargetLockedException;
@@ -430,7 +431,7 @@ final class CommonExportOptions {
       String runId, List<String> studies, Map<String, LedgerEntry> ledger, PrintStream out) {
     LocalDateTime startedAt = LocalDateTime.now(ZoneOffset.UTC);
     if (!incremental) {
-      return LedgerRun.full(runId, startedAt);
+      return LedgerRun.full(runId, startedAt, studies);
     }
     Map<String, LocalDateTime> windows = new TreeMap<>();
     for (String study : studies) {
@@ -459,7 +460,15 @@ final class CommonExportOptions {
                 + ")");
       }
     }
-    return LedgerRun.incremental(runId, startedAt, windows);
+    Map<String, Map<String, LocalDateTime>> tableWindows = new TreeMap<>();
+    for (String study : windows.keySet()) {
+      Map<String, LocalDateTime> tables = new TreeMap<>();
+      for (String table : ReadStudyMetadataTables.windowedTables()) {
+        tables.put(table, ledger.get(study).nextFrom(table, lookBack));
+      }
+      tableWindows.put(study, tables);
+    }
+    return LedgerRun.incremental(runId, startedAt, studies, windows, tableWindows);
   }
 
   private static final java.time.format.DateTimeFormatter SECONDS =

@@ -31,6 +31,7 @@ import org.imednet.export.flatten.FlattenRecords;
 import org.imednet.export.metrics.LiveTally;
 import org.imednet.export.model.RecordPage;
 import org.imednet.export.read.ReadStudyMetadata;
+import org.imednet.export.read.ReadStudyMetadataTables;
 import org.imednet.export.read.ReadStudyRecords;
 import org.imednet.export.rows.FailedRecord;
 import org.imednet.export.rows.RowBatch;
@@ -130,8 +131,14 @@ public final class ExportJob {
             .withVariables(spec.variables())
             .withUseLabels(spec.useLabels());
     if (spec.ledger() != null && !spec.ledger().windows().isEmpty()) {
-      Map<String, String> since = new TreeMap<>();
-      spec.ledger().windows().forEach((study, from) -> since.put(study, apiTime(from)));
+      Map<String, Map<String, String>> since = new TreeMap<>();
+      for (String study : spec.ledger().windows().keySet()) {
+        Map<String, String> tables = new TreeMap<>();
+        for (String table : ReadStudyMetadataTables.windowedTables()) {
+          tables.put(table, apiTime(spec.ledger().windowFrom(study, table)));
+        }
+        since.put(study, tables);
+      }
       LocalDateTime until = spec.ledger().until();
       readMetadata = readMetadata.withModifiedBetween(since, until == null ? null : apiTime(until));
     }

@@ -67,7 +67,7 @@ class IncrementalExportCliTest {
     emulator.clearRequests();
     CliFixture.Run second = export(inc, "-", "--by-form", "--incremental");
     assertEquals(0, second.exitCode, second.toString());
-    // Records, subjects and visits are read from the window by dateModified, revisions by
+    // Records, subjects and visits are read from their marks by dateModified, revisions by
     // dateCreated; only the small tables (forms, variables, sites, intervals) are read whole.
     // No range planning in an incremental read: one keyset page per form (5 forms), whose
     // totalElements is the API's count of the form's changed records.
@@ -90,12 +90,14 @@ class IncrementalExportCliTest {
         Map.of(
             "forms", java.util.Set.of("none"),
             "intervals", java.util.Set.of("none"),
-            "recordRevisions", java.util.Set.of("dateCreated>=2025-08-05T15:04:00Z"),
+            // Each windowed table from its own mark (the latest dateCreated / dateModified the
+            // file holds) less the hour of look-back.
+            "recordRevisions", java.util.Set.of("dateCreated>=2025-08-05T12:04:00Z"),
             "records", java.util.Set.of("dateModified>=2025-08-05T15:04:00Z"),
             "sites", java.util.Set.of("none"),
-            "subjects", java.util.Set.of("dateModified>=2025-08-05T15:04:00Z"),
+            "subjects", java.util.Set.of("dateModified>=2025-05-05T11:02:00Z"),
             "variables", java.util.Set.of("none"),
-            "visits", java.util.Set.of("dateModified>=2025-08-05T15:04:00Z")),
+            "visits", java.util.Set.of("dateModified>=2025-07-09T11:02:00Z")),
         filters);
     assertTrue(
         second.out.contains("CARDIO01: records modified since 2025-08-05 15:04:00 UTC"),

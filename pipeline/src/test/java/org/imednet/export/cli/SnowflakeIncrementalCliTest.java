@@ -124,6 +124,46 @@ class SnowflakeIncrementalCliTest {
                   + " + (SELECT count(*) FROM IMEDNET_DB.RAW.CARDIO01_LB)"
                   + " + (SELECT count(*) FROM IMEDNET_DB.RAW.CARDIO01_VS) AS n, 192"));
 
+      // A backfill of the same study into a third schema, in 90-day windows, equals it too, and a
+      // second backfill finds every shard in the ledger.
+      try (Connection c = connect(sf);
+          Statement st = c.createStatement()) {
+        st.execute("CREATE SCHEMA IMEDNET_DB.BACKFILL");
+        st.execute("CREATE STAGE IMEDNET_DB.BACKFILL.LANDING");
+      }
+      String[] backfill =
+          args(
+              sf, env, "BACKFILL", "--from", "2025-04-01", "--to", "2026-01-31", "--window", "90d");
+      backfill[0] = "backfill";
+      CliFixture.Run filled = CliFixture.run(backfill);
+      assertEquals(0, filled.exitCode, filled.toString());
+      assertTrue(
+          filled.out.contains(
+              "Backfill: 4 shards loaded now (192 records), 0 already in the ledger, 4 planned"),
+          filled.out);
+      for (String t : tables) {
+        assertEquals(
+            List.of(List.of("0", "0")),
+            viaDriver(
+                sf,
+                "SELECT count(*), count(*) FROM ((SELECT * FROM IMEDNET_DB.REFERENCE."
+                    + t
+                    + " EXCEPT ALL SELECT * FROM IMEDNET_DB.BACKFILL."
+                    + t
+                    + ") UNION ALL (SELECT * FROM IMEDNET_DB.BACKFILL."
+                    + t
+                    + " EXCEPT ALL SELECT * FROM IMEDNET_DB.REFERENCE."
+                    + t
+                    + "))"),
+            t + ": backfill differs from the reference");
+      }
+      CliFixture.Run again = CliFixture.run(backfill);
+      assertEquals(0, again.exitCode, again.toString());
+      assertTrue(
+          again.out.contains(
+              "Backfill: 0 shards loaded now (0 records), 4 already in the ledger, 4 planned"),
+          again.out);
+
       // While another run holds the schema's lock, a run is refused and changes nothing.
       try (Connection c = connect(sf);
           Statement st = c.createStatement()) {

@@ -95,7 +95,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
   private final Set<String> variables;
   private final boolean useLabels;
   private final int batchSize;
-  private final Map<String, String> modifiedSince;
+  private final Map<String, Map<String, String>> modifiedSince;
   private final @Nullable String modifiedBefore;
 
   private ReadStudyMetadata(
@@ -106,7 +106,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
       Set<String> variables,
       boolean useLabels,
       int batchSize,
-      Map<String, String> modifiedSince,
+      Map<String, Map<String, String>> modifiedSince,
       @Nullable String modifiedBefore) {
     this.apiConfig = apiConfig;
     this.apiFactory = apiFactory;
@@ -257,16 +257,26 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
    * dated at or after it; every other table, and every other study, is read whole.
    */
   public ReadStudyMetadata withModifiedSince(Map<String, String> lowerBounds) {
-    return withModifiedBetween(lowerBounds, null);
+    Map<String, Map<String, String>> perTable = new java.util.TreeMap<>();
+    lowerBounds.forEach(
+        (study, bound) -> {
+          Map<String, String> tables = new java.util.TreeMap<>();
+          ReadStudyMetadataTables.windowedTables().forEach(t -> tables.put(t, bound));
+          perTable.put(study, tables);
+        });
+    return withModifiedBetween(perTable, null);
   }
 
   /**
-   * As {@link #withModifiedSince}, with an exclusive upper bound for every windowed study too (a
-   * backfill shard), or none if null.
+   * As {@link #withModifiedSince}, with a lower bound per windowed table ({@code lowerBounds}:
+   * study key to table key to bound; a windowed table without one is read whole) and an exclusive
+   * upper bound for every one of them (a backfill shard), or none if null.
    */
   public ReadStudyMetadata withModifiedBetween(
-      Map<String, String> lowerBounds, @Nullable String upperBound) {
+      Map<String, ? extends Map<String, String>> lowerBounds, @Nullable String upperBound) {
     requireNonNull(lowerBounds, "lowerBounds");
+    Map<String, Map<String, String>> copy = new java.util.TreeMap<>();
+    lowerBounds.forEach((study, tables) -> copy.put(study, Map.copyOf(tables)));
     return new ReadStudyMetadata(
         apiConfig,
         apiFactory,
@@ -275,7 +285,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         variables,
         useLabels,
         batchSize,
-        Map.copyOf(lowerBounds),
+        Map.copyOf(copy),
         upperBound);
   }
 
@@ -355,7 +365,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
     private final Set<String> variables;
     private final boolean useLabels;
     private final int batchSize;
-    private final java.util.TreeMap<String, String> modifiedSince;
+    private final java.util.TreeMap<String, Map<String, String>> modifiedSince;
     private final @Nullable String modifiedBefore;
     private transient @Nullable ImednetApi api;
 
@@ -366,7 +376,7 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
         Set<String> variables,
         boolean useLabels,
         int batchSize,
-        java.util.TreeMap<String, String> modifiedSince,
+        java.util.TreeMap<String, Map<String, String>> modifiedSince,
         @Nullable String modifiedBefore) {
       this.apiConfig = apiConfig;
       this.apiFactory = apiFactory;
@@ -451,7 +461,8 @@ public final class ReadStudyMetadata extends PTransform<PBegin, PCollection<RowB
                   metrics,
                   () -> {
                     try {
-                      String since = modifiedSince.get(studyKey);
+                      String since =
+                          modifiedSince.getOrDefault(studyKey, Map.of()).get(table.tableKey());
                       String field = ReadStudyMetadataTables.windowField(table.tableKey());
                       Iterator<ApiPage> pages =
                           PagesAhead.pages(

@@ -58,6 +58,19 @@ public final class ReadStudyMetadataTables {
     return w == null ? null : w[0];
   }
 
+  /**
+   * The column of {@link #windowField} ({@code date_modified} or {@code date_created}), or null.
+   */
+  public static @Nullable String windowColumn(String tableKey) {
+    String field = windowField(tableKey);
+    return field == null ? null : snakeCase(field);
+  }
+
+  /** The windowed tables' keys. */
+  public static java.util.Set<String> windowedTables() {
+    return new java.util.TreeSet<>(WINDOWED.keySet());
+  }
+
   /** The column identifying a row of windowed table {@code tableKey} within a study, or null. */
   public static @Nullable String windowKey(String tableKey) {
     String[] w = WINDOWED.get(tableKey);

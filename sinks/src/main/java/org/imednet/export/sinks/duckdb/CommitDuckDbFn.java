@@ -68,7 +68,9 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
     Map<String, List<StagedFile>> metadataTables = new TreeMap<>();
     SortedSet<String> formKeys = new TreeSet<>();
     List<StagedFile> formFiles = new ArrayList<>();
+    List<StagedFile> allFiles = new ArrayList<>();
     for (StagedFile f : staged.getValue()) {
+      allFiles.add(f);
       if (f.kind() == TableSchema.Kind.FORM) {
         formKeys.add(f.tableKey());
         formFiles.add(f);
@@ -120,7 +122,7 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
             }
           }
           if (ledger != null) {
-            recordInLedger(st, formFiles, ledger);
+            recordInLedger(st, allFiles, ledger);
           }
           return null;
         });
@@ -201,26 +203,24 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
   }
 
   /** Adds this run's rows to the file's export ledger, in the commit's transaction. */
-  private void recordInLedger(Statement st, List<StagedFile> formFiles, LedgerRun run)
+  private void recordInLedger(Statement st, List<StagedFile> staged, LedgerRun run)
       throws SQLException {
     Map<String, Map<String, Long>> rowsPerForm = new TreeMap<>();
-    Map<String, List<StagedFile>> byStudy = new TreeMap<>();
-    for (StagedFile f : formFiles) {
-      rowsPerForm
-          .computeIfAbsent(f.studyKey(), k -> new TreeMap<>())
-          .merge(f.tableKey(), f.rowCount(), Long::sum);
-      byStudy.computeIfAbsent(f.studyKey(), k -> new ArrayList<>()).add(f);
+    for (StagedFile f : staged) {
+      if (f.kind() == TableSchema.Kind.FORM) {
+        rowsPerForm
+            .computeIfAbsent(f.studyKey(), k -> new TreeMap<>())
+            .merge(f.tableKey(), f.rowCount(), Long::sum);
+      }
     }
-    List<String> sources = new ArrayList<>();
-    for (List<StagedFile> files : byStudy.values()) {
-      sources.add(readParquet(files));
+    for (String study : run.studies()) {
+      rowsPerForm.computeIfAbsent(study, k -> new TreeMap<>());
     }
+    Map<String, java.time.LocalDateTime> formMarks = new TreeMap<>();
+    Map<String, Map<String, java.time.LocalDateTime>> tableMarks = new TreeMap<>();
+    DuckDbLedger.marks(st, staged, formMarks, tableMarks);
     DuckDbLedger.record(
-        st,
-        DuckDbLedger.target(singleTable),
-        run,
-        rowsPerForm,
-        DuckDbLedger.maxModified(st, sources));
+        st, DuckDbLedger.target(singleTable), run, rowsPerForm, formMarks, tableMarks);
   }
 
   /** Replaces the rows of the exported studies in a metadata table, keeping other studies'. */

@@ -15,17 +15,24 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import javax.annotation.Nullable;
+import org.imednet.export.read.ReadStudyMetadataTables;
+import org.imednet.export.rows.TableSchema;
 import org.imednet.export.sinks.ledger.LedgerEntry;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.ledger.Shard;
+import org.imednet.export.sinks.ledger.TableMarks;
+import org.imednet.export.sinks.staging.StagedFile;
 
 /**
  * The export ledger of a DuckDB file: table {@value #TABLE}, one row per study and committed run,
@@ -112,7 +119,8 @@ public final class DuckDbLedger {
       String target,
       LedgerRun run,
       Map<String, Map<String, Long>> rowsPerForm,
-      Map<String, LocalDateTime> studyMaxModified)
+      Map<String, LocalDateTime> studyMaxModified,
+      Map<String, Map<String, LocalDateTime>> tableMarks)
       throws SQLException {
     st.execute(
         "CREATE TABLE IF NOT EXISTS "
@@ -121,13 +129,14 @@ public final class DuckDbLedger {
             + " mode VARCHAR NOT NULL, window_from TIMESTAMP, window_to TIMESTAMP,"
             + " high_water_mark TIMESTAMP,"
             + " started_at TIMESTAMP NOT NULL, committed_at TIMESTAMP NOT NULL,"
-            + " rows_written BIGINT NOT NULL, rows_per_form VARCHAR NOT NULL)");
+            + " rows_written BIGINT NOT NULL, rows_per_form VARCHAR NOT NULL,"
+            + " table_marks VARCHAR)");
     Map<String, LedgerEntry> previous = latest(st.getConnection(), target);
     LocalDateTime now = LocalDateTime.now(ZoneOffset.UTC);
     try (PreparedStatement ps =
         st.getConnection()
             .prepareStatement(
-                "INSERT INTO " + quote(TABLE) + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                "INSERT INTO " + quote(TABLE) + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (Map.Entry<String, Map<String, Long>> study : rowsPerForm.entrySet()) {
         String key = study.getKey();
         LocalDateTime windowFrom = run.windowFrom(key);
@@ -138,12 +147,36 @@ public final class DuckDbLedger {
               mark == null || before.highWaterMark().isAfter(mark) ? before.highWaterMark() : mark;
         }
         long total = study.getValue().values().stream().mapToLong(Long::longValue).sum();
-        add(ps, target, key, run, run.mode(key), windowFrom, mark, now, total, study.getValue());
+        Map<String, LocalDateTime> marks =
+            TableMarks.after(before, windowFrom != null, tableMarks.getOrDefault(key, Map.of()));
+        add(
+            ps,
+            target,
+            key,
+            run,
+            run.mode(key),
+            windowFrom,
+            mark,
+            now,
+            total,
+            study.getValue(),
+            marks);
       }
       if (!run.merge()) {
         for (LedgerEntry other : previous.values()) {
           if (!rowsPerForm.containsKey(other.studyKey()) && !other.invalidated()) {
-            add(ps, target, other.studyKey(), run, "invalidated", null, null, now, 0, Map.of());
+            add(
+                ps,
+                target,
+                other.studyKey(),
+                run,
+                "invalidated",
+                null,
+                null,
+                now,
+                0,
+                Map.of(),
+                Map.of());
           }
         }
       }
@@ -161,7 +194,8 @@ public final class DuckDbLedger {
       @Nullable LocalDateTime mark,
       LocalDateTime now,
       long total,
-      Map<String, Long> perForm)
+      Map<String, Long> perForm,
+      Map<String, LocalDateTime> marks)
       throws SQLException {
     ps.setString(1, target);
     ps.setString(2, study);
@@ -179,6 +213,7 @@ public final class DuckDbLedger {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+    ps.setString(12, TableMarks.toJson(marks));
     ps.addBatch();
   }
 
@@ -188,7 +223,7 @@ public final class DuckDbLedger {
         ResultSet rs =
             st.executeQuery(
                 "SELECT study_key, run_id, mode, window_from, high_water_mark, started_at,"
-                    + " committed_at FROM "
+                    + " committed_at, table_marks FROM "
                     + quote(TABLE)
                     + " WHERE target = "
                     + literal(target)
@@ -206,29 +241,70 @@ public final class DuckDbLedger {
                 time(rs, 5),
                 time(rs, 6),
                 time(rs, 7),
-                "invalidated".equals(mode)));
+                "invalidated".equals(mode),
+                TableMarks.fromJson(rs.getString(8))));
       }
     }
     return out;
   }
 
-  /** The latest {@code date_modified} per study among the rows of {@code readParquet}. */
-  static Map<String, LocalDateTime> maxModified(Statement st, Collection<String> readParquets)
-      throws SQLException {
+  /**
+   * The latest value of {@code column} per study among the rows of {@code files} (staged Parquet,
+   * read by name); studies without a non-null value are absent.
+   */
+  public static Map<String, LocalDateTime> maxPerStudy(
+      Statement st, Collection<StagedFile> files, String column) throws SQLException {
+    Map<String, List<String>> byStudy = new TreeMap<>();
+    for (StagedFile f : files) {
+      if (f.rowCount() > 0) {
+        byStudy.computeIfAbsent(f.studyKey(), k -> new ArrayList<>()).add(f.path());
+      }
+    }
     Map<String, LocalDateTime> out = new TreeMap<>();
-    for (String source : readParquets) {
-      try (ResultSet rs =
-          st.executeQuery(
-              "SELECT study_key, max(date_modified) FROM " + source + " GROUP BY study_key")) {
-        while (rs.next()) {
-          LocalDateTime t = time(rs, 2);
-          if (t != null) {
-            out.merge(rs.getString(1), t, (a, b) -> a.isAfter(b) ? a : b);
-          }
+    for (Map.Entry<String, List<String>> study : byStudy.entrySet()) {
+      String source =
+          study.getValue().stream()
+              .map(DuckDbTableNames::literal)
+              .collect(Collectors.joining(", ", "read_parquet([", "], union_by_name = true)"));
+      try (ResultSet rs = st.executeQuery("SELECT max(" + quote(column) + ") FROM " + source)) {
+        rs.next();
+        LocalDateTime t = time(rs, 1);
+        if (t != null) {
+          out.put(study.getKey(), t);
         }
       }
     }
     return out;
+  }
+
+  /**
+   * The high-water marks of the form rows ({@code date_modified}) and of the windowed metadata
+   * tables ({@link ReadStudyMetadataTables#windowColumn}) among {@code staged}, per study: {@code
+   * forms} gets the former, {@code tables} (study to table key to mark) the latter.
+   */
+  public static void marks(
+      Statement st,
+      Collection<StagedFile> staged,
+      Map<String, LocalDateTime> forms,
+      Map<String, Map<String, LocalDateTime>> tables)
+      throws SQLException {
+    List<StagedFile> formFiles = new ArrayList<>();
+    Map<String, List<StagedFile>> windowed = new TreeMap<>();
+    for (StagedFile f : staged) {
+      if (f.kind() == TableSchema.Kind.FORM) {
+        formFiles.add(f);
+      } else if (ReadStudyMetadataTables.windowColumn(f.tableKey()) != null) {
+        windowed.computeIfAbsent(f.tableKey(), k -> new ArrayList<>()).add(f);
+      }
+    }
+    forms.putAll(maxPerStudy(st, formFiles, "date_modified"));
+    for (Map.Entry<String, List<StagedFile>> t : windowed.entrySet()) {
+      String column = ReadStudyMetadataTables.windowColumn(t.getKey());
+      maxPerStudy(st, t.getValue(), column)
+          .forEach(
+              (study, mark) ->
+                  tables.computeIfAbsent(study, k -> new TreeMap<>()).put(t.getKey(), mark));
+    }
   }
 
   private static boolean exists(Connection c) throws SQLException {

@@ -15,6 +15,7 @@ import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.imednet.export.read.ReadStudyMetadataTables;
 import org.imednet.export.rows.ColumnType;
 import org.imednet.export.rows.RowBatch;
 import org.imednet.export.rows.RowBatchColumns;
@@ -23,7 +24,9 @@ import org.imednet.export.rows.TableSchema;
 /**
  * The latest {@code date_modified} of the form rows of each study, as a map view (study key to
  * microseconds since the epoch, UTC) for a ledger step: the high-water mark a target reaches with
- * this run's rows. Studies without a form row are absent. Reads one column of each batch in place.
+ * this run's rows; and under {@link #tableKey(String, String)} the marks of the windowed metadata
+ * tables ({@code date_modified} of subjects and visits, {@code date_created} of record revisions).
+ * Studies without such a row are absent. Reads one column of each batch in place.
  */
 public final class HighWaterMarks
     extends PTransform<PCollection<RowBatch>, PCollectionView<Map<String, Long>>> {
@@ -33,6 +36,11 @@ public final class HighWaterMarks
 
   public static HighWaterMarks create() {
     return new HighWaterMarks();
+  }
+
+  /** The view's key of windowed metadata table {@code table} of {@code study}. */
+  public static String tableKey(String study, String table) {
+    return study + "\u0001" + table;
   }
 
   /** A view value back as UTC wall-clock time; null stays null. */
@@ -60,10 +68,22 @@ public final class HighWaterMarks
     @ProcessElement
     public void process(@Element RowBatch batch, OutputReceiver<KV<String, Long>> out) {
       TableSchema schema = batch.schema();
-      if (schema.kind() != TableSchema.Kind.FORM || batch.size() == 0) {
+      if (batch.size() == 0) {
         return;
       }
-      int column = schema.indexOf("date_modified");
+      String name;
+      String key;
+      if (schema.kind() == TableSchema.Kind.FORM) {
+        name = "date_modified";
+        key = schema.studyKey();
+      } else {
+        name = ReadStudyMetadataTables.windowColumn(schema.tableKey());
+        if (name == null) {
+          return;
+        }
+        key = tableKey(schema.studyKey(), schema.tableKey());
+      }
+      int column = schema.indexOf(name);
       if (column < 0 || schema.columns().get(column).type() != ColumnType.TIMESTAMP) {
         return;
       }
@@ -75,7 +95,7 @@ public final class HighWaterMarks
         }
       }
       if (max != Long.MIN_VALUE) {
-        out.output(KV.of(schema.studyKey(), max));
+        out.output(KV.of(key, max));
       }
     }
   }

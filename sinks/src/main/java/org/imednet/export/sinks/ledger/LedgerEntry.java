@@ -2,6 +2,7 @@ package org.imednet.export.sinks.ledger;
 
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.util.Map;
 import java.util.Objects;
 import javax.annotation.Nullable;
 
@@ -22,7 +23,8 @@ public record LedgerEntry(
     @Nullable LocalDateTime highWaterMark,
     LocalDateTime startedAt,
     LocalDateTime committedAt,
-    boolean invalidated) {
+    boolean invalidated,
+    Map<String, LocalDateTime> tableMarks) {
 
   public LedgerEntry {
     Objects.requireNonNull(studyKey, "studyKey");
@@ -30,6 +32,7 @@ public record LedgerEntry(
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(startedAt, "startedAt");
     Objects.requireNonNull(committedAt, "committedAt");
+    tableMarks = Map.copyOf(tableMarks);
   }
 
   /**
@@ -46,8 +49,22 @@ public record LedgerEntry(
     if (invalidated) {
       return null;
     }
-    LocalDateTime mark =
-        highWaterMark == null || startedAt.isBefore(highWaterMark) ? startedAt : highWaterMark;
-    return mark.minus(lookBack);
+    return earlier(highWaterMark).minus(lookBack);
+  }
+
+  /**
+   * Where the next incremental run reads windowed metadata table {@code table} from, as {@link
+   * #nextFrom(Duration)} with the table's own mark; the records' bound when the table has none.
+   */
+  public @Nullable LocalDateTime nextFrom(String table, Duration lookBack) {
+    LocalDateTime mark = tableMarks.get(table);
+    if (invalidated || mark == null) {
+      return nextFrom(lookBack);
+    }
+    return earlier(mark).minus(lookBack);
+  }
+
+  private LocalDateTime earlier(@Nullable LocalDateTime mark) {
+    return mark == null || startedAt.isBefore(mark) ? startedAt : mark;
   }
 }

@@ -29,14 +29,23 @@ public final class LedgerRun implements Serializable {
   private final TreeMap<String, LocalDateTime> windows;
   private final boolean merge;
   private final @Nullable LocalDateTime until;
+  private final java.util.TreeSet<String> studies;
+  private final TreeMap<String, TreeMap<String, LocalDateTime>> tableWindows;
 
   private LedgerRun(
       String runId,
       LocalDateTime startedAt,
+      Iterable<String> studies,
       Map<String, LocalDateTime> windows,
+      Map<String, ? extends Map<String, LocalDateTime>> tableWindows,
       boolean merge,
       @Nullable LocalDateTime until) {
+    this.tableWindows = new TreeMap<>();
+    tableWindows.forEach((study, t) -> this.tableWindows.put(study, new TreeMap<>(t)));
     this.runId = Objects.requireNonNull(runId, "runId");
+    this.studies = new java.util.TreeSet<>();
+    studies.forEach(this.studies::add);
+    this.studies.addAll(windows.keySet());
     this.startedAt = Objects.requireNonNull(startedAt, "startedAt");
     this.windows = new TreeMap<>(windows);
     this.merge = merge;
@@ -52,17 +61,34 @@ public final class LedgerRun implements Serializable {
   }
 
   /** A plain (full) export: every study read whole, tables written as without a ledger. */
-  public static LedgerRun full(String runId, LocalDateTime startedAt) {
-    return new LedgerRun(runId, startedAt, Map.of(), false, null);
+  public static LedgerRun full(String runId, LocalDateTime startedAt, Iterable<String> studies) {
+    return new LedgerRun(runId, startedAt, studies, Map.of(), Map.of(), false, null);
   }
 
   /**
-   * An incremental export: {@code windows} maps the studies read from a {@code dateModified} lower
-   * bound to that bound; studies not in it are read whole. The sink merges.
+   * An incremental export of {@code studies}: {@code windows} maps the studies read from a {@code
+   * dateModified} lower bound to that bound; the others are read whole. The sink merges.
    */
   public static LedgerRun incremental(
-      String runId, LocalDateTime startedAt, Map<String, LocalDateTime> windows) {
-    return new LedgerRun(runId, startedAt, windows, true, null);
+      String runId,
+      LocalDateTime startedAt,
+      Iterable<String> studies,
+      Map<String, LocalDateTime> windows) {
+    return incremental(runId, startedAt, studies, windows, Map.of());
+  }
+
+  /**
+   * As {@link #incremental(String, LocalDateTime, Iterable, Map)}, with lower bounds of their own
+   * for windowed metadata tables ({@code tableWindows}: study to table key to bound); a windowed
+   * study's table without one is read from the study's bound.
+   */
+  public static LedgerRun incremental(
+      String runId,
+      LocalDateTime startedAt,
+      Iterable<String> studies,
+      Map<String, LocalDateTime> windows,
+      Map<String, ? extends Map<String, LocalDateTime>> tableWindows) {
+    return new LedgerRun(runId, startedAt, studies, windows, tableWindows, true, null);
   }
 
   /**
@@ -77,7 +103,16 @@ public final class LedgerRun implements Serializable {
       LocalDateTime until) {
     Map<String, LocalDateTime> windows = new TreeMap<>();
     studies.forEach(s -> windows.put(s, from));
-    return new LedgerRun(runId, startedAt, windows, true, Objects.requireNonNull(until, "until"));
+    return new LedgerRun(
+        runId, startedAt, studies, windows, Map.of(), true, Objects.requireNonNull(until, "until"));
+  }
+
+  /**
+   * Every study of the run: each gets its ledger row, also when it had no row to write (an empty
+   * window is a finished shard too).
+   */
+  public java.util.SortedSet<String> studies() {
+    return Collections.unmodifiableSortedSet(studies);
   }
 
   /** The exclusive upper bound of every window of a backfill shard; null otherwise. */
@@ -102,6 +137,19 @@ public final class LedgerRun implements Serializable {
   /** The lower bound {@code study} was read from, or null if it was read whole. */
   public @Nullable LocalDateTime windowFrom(String study) {
     return windows.get(study);
+  }
+
+  /**
+   * The lower bound windowed metadata table {@code table} of {@code study} is read from: its own,
+   * else the study's ({@link #windowFrom}); null if the study is read whole.
+   */
+  public @Nullable LocalDateTime windowFrom(String study, String table) {
+    LocalDateTime from = windows.get(study);
+    if (from == null) {
+      return null;
+    }
+    Map<String, LocalDateTime> own = tableWindows.get(study);
+    return own != null && own.containsKey(table) ? own.get(table) : from;
   }
 
   /** Studies read from a lower bound, with it. */

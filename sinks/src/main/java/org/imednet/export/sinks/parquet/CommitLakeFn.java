@@ -72,8 +72,12 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
         commit.commit(staged.getValue());
         if (ledger != null) {
           // After the swap: a run killed before this line is repeated from the previous mark.
-          LakeLedger.record(
-              Path.of(lake), ledger, commit.formRows, commit.maxModified(staged.getValue()));
+          Map<String, Map<String, Long>> rows = new java.util.TreeMap<>(commit.formRows);
+          ledger.studies().forEach(study -> rows.putIfAbsent(study, Map.of()));
+          Map<String, java.time.LocalDateTime> formMarks = new java.util.TreeMap<>();
+          Map<String, Map<String, java.time.LocalDateTime>> tableMarks = new java.util.TreeMap<>();
+          commit.marks(staged.getValue(), formMarks, tableMarks);
+          LakeLedger.record(Path.of(lake), ledger, rows, formMarks, tableMarks);
         }
       } finally {
         commit.closeDuckDb();

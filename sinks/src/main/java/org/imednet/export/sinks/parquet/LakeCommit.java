@@ -226,32 +226,22 @@ final class LakeCommit {
   }
 
   /**
-   * The latest {@code date_modified} among the staged form rows of each study: the lake's new
-   * high-water mark for the ledger.
+   * The new high-water marks among the staged rows: of the form rows per study into {@code forms},
+   * of the windowed metadata tables per study and table into {@code tables}.
    */
-  Map<String, java.time.LocalDateTime> maxModified(Iterable<StagedFile> staged) throws IOException {
-    Map<String, List<String>> byStudy = new TreeMap<>();
-    for (StagedFile f : staged) {
-      if (f.kind() == TableSchema.Kind.FORM && f.rowCount() > 0) {
-        byStudy.computeIfAbsent(f.studyKey(), k -> new ArrayList<>()).add(f.path());
-      }
-    }
-    Map<String, java.time.LocalDateTime> out = new TreeMap<>();
+  void marks(
+      Iterable<StagedFile> staged,
+      Map<String, java.time.LocalDateTime> forms,
+      Map<String, Map<String, java.time.LocalDateTime>> tables)
+      throws IOException {
+    List<StagedFile> all = new ArrayList<>();
+    staged.forEach(all::add);
     try (java.sql.Statement st = duckDb().createStatement()) {
-      for (Map.Entry<String, List<String>> study : byStudy.entrySet()) {
-        try (java.sql.ResultSet rs =
-            st.executeQuery("SELECT max(date_modified) FROM " + readParquet(study.getValue()))) {
-          rs.next();
-          java.sql.Timestamp t = rs.getTimestamp(1);
-          if (t != null) {
-            out.put(study.getKey(), t.toLocalDateTime());
-          }
-        }
-      }
+      org.imednet.export.sinks.duckdb.DuckDbLedger.marks(st, all, forms, tables);
     } catch (java.sql.SQLException e) {
-      throw new IOException("Reading the staged rows' date_modified failed: " + e.getMessage(), e);
+      throw new IOException(
+          "Reading the staged rows' high-water marks failed: " + e.getMessage(), e);
     }
-    return out;
   }
 
   /** Closes the commit's DuckDB connection, if it opened one. */

@@ -19,6 +19,7 @@ import javax.annotation.Nullable;
 import org.imednet.export.sinks.ledger.LedgerEntry;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.ledger.Shard;
+import org.imednet.export.sinks.ledger.TableMarks;
 
 /**
  * The export ledger of a local lake: one JSON file per committed run, {@code
@@ -52,7 +53,8 @@ public final class LakeLedger {
               time(row, "high_water_mark"),
               time(row, "started_at"),
               time(row, "committed_at"),
-              "invalidated".equals(row.path("mode").asText()));
+              "invalidated".equals(row.path("mode").asText()),
+              TableMarks.fromJson(row.path("table_marks").asText(null)));
       LedgerEntry seen = out.get(e.studyKey());
       if (seen == null || e.committedAt().isAfter(seen.committedAt())) {
         out.put(e.studyKey(), e);
@@ -79,7 +81,8 @@ public final class LakeLedger {
       Path lake,
       LedgerRun run,
       Map<String, Map<String, Long>> rowsPerForm,
-      Map<String, LocalDateTime> maxModified)
+      Map<String, LocalDateTime> maxModified,
+      Map<String, Map<String, LocalDateTime>> tableMarks)
       throws IOException {
     Map<String, LedgerEntry> previous = read(lake);
     String now = LocalDateTime.now(ZoneOffset.UTC).toString();
@@ -104,6 +107,10 @@ public final class LakeLedger {
       row.put("rows_written", study.getValue().values().stream().mapToLong(Long::longValue).sum());
       ObjectNode perForm = row.putObject("rows_per_form");
       study.getValue().forEach(perForm::put);
+      row.put(
+          "table_marks",
+          TableMarks.toJson(
+              TableMarks.after(before, from != null, tableMarks.getOrDefault(key, Map.of()))));
     }
     Path dir = dir(lake);
     Files.createDirectories(dir);

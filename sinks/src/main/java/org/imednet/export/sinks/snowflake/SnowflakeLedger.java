@@ -19,10 +19,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import javax.annotation.Nullable;
+import org.imednet.export.read.ReadStudyMetadataTables;
+import org.imednet.export.sinks.ledger.HighWaterMarks;
 import org.imednet.export.sinks.ledger.LedgerEntry;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.ledger.LockHolder;
 import org.imednet.export.sinks.ledger.Shard;
+import org.imednet.export.sinks.ledger.TableMarks;
 import org.imednet.export.sinks.ledger.TargetLockedException;
 
 /**
@@ -191,7 +194,7 @@ public final class SnowflakeLedger {
             .merge(r.tableKey(), r.batchRows(), Long::sum);
       }
     }
-    for (String study : marks.keySet()) {
+    for (String study : run.studies()) {
       rowsPerForm.computeIfAbsent(study, k -> new TreeMap<>());
     }
     String table = qualified(settings, TABLE);
@@ -201,20 +204,31 @@ public final class SnowflakeLedger {
               + table
               + " (TARGET VARCHAR, STUDY_KEY VARCHAR, RUN_ID VARCHAR, MODE VARCHAR,"
               + " WINDOW_FROM VARCHAR, WINDOW_TO VARCHAR, HIGH_WATER_MARK VARCHAR, STARTED_AT VARCHAR,"
-              + " COMMITTED_AT VARCHAR, ROWS_WRITTEN NUMBER(38,0), ROWS_PER_FORM VARCHAR)");
+              + " COMMITTED_AT VARCHAR, ROWS_WRITTEN NUMBER(38,0), ROWS_PER_FORM VARCHAR,"
+              + " TABLE_MARKS VARCHAR)");
       Map<String, LedgerEntry> previous = latest(c, settings, target);
       String now = TIME.format(LocalDateTime.now(ZoneOffset.UTC));
       List<String> values = new ArrayList<>();
       for (Map.Entry<String, Map<String, Long>> study : rowsPerForm.entrySet()) {
         String key = study.getKey();
         LocalDateTime windowFrom = run.windowFrom(key);
-        LocalDateTime mark = org.imednet.export.sinks.ledger.HighWaterMarks.toTime(marks.get(key));
+        LocalDateTime mark = HighWaterMarks.toTime(marks.get(key));
         LedgerEntry before = previous.get(key);
         if (windowFrom != null && before != null && before.highWaterMark() != null) {
           mark =
               mark == null || before.highWaterMark().isAfter(mark) ? before.highWaterMark() : mark;
         }
         long total = study.getValue().values().stream().mapToLong(Long::longValue).sum();
+        Map<String, LocalDateTime> nowMarks = new TreeMap<>();
+        for (String windowed : ReadStudyMetadataTables.windowedTables()) {
+          LocalDateTime t =
+              HighWaterMarks.toTime(marks.get(HighWaterMarks.tableKey(key, windowed)));
+          if (t != null) {
+            nowMarks.put(windowed, t);
+          }
+        }
+        String tableMarks =
+            TableMarks.toJson(TableMarks.after(before, windowFrom != null, nowMarks));
         values.add(
             "("
                 + String.join(
@@ -229,7 +243,8 @@ public final class SnowflakeLedger {
                     time(run.startedAt()),
                     literal(now),
                     Long.toString(total),
-                    literal(json(study.getValue())))
+                    literal(json(study.getValue())),
+                    literal(tableMarks))
                 + ")");
       }
       if (!values.isEmpty()) {
@@ -245,7 +260,7 @@ public final class SnowflakeLedger {
         ResultSet rs =
             st.executeQuery(
                 "SELECT STUDY_KEY, RUN_ID, MODE, WINDOW_FROM, HIGH_WATER_MARK, STARTED_AT,"
-                    + " COMMITTED_AT FROM "
+                    + " COMMITTED_AT, TABLE_MARKS FROM "
                     + qualified(settings, TABLE)
                     + " WHERE TARGET = "
                     + literal(target))) {
@@ -259,7 +274,8 @@ public final class SnowflakeLedger {
                 parse(rs.getString(5)),
                 parse(rs.getString(6)),
                 parse(rs.getString(7)),
-                "invalidated".equals(rs.getString(3)));
+                "invalidated".equals(rs.getString(3)),
+                TableMarks.fromJson(rs.getString(8)));
         LedgerEntry seen = out.get(e.studyKey());
         if (seen == null || e.committedAt().isAfter(seen.committedAt())) {
           out.put(e.studyKey(), e);

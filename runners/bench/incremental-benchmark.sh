@@ -13,7 +13,11 @@
 #      table holds RECORDS rows in all, one per record id, and the day-2 records carry their
 #      day-2 dateModified.
 #
-# Each emulator (its own JVM, no latency) is warmed up by an untimed one-form export first, as in
+# The emulator answers like a production API: LATENCY_MS (200) of latency per request and a budget
+# of RPS (20) requests/s, which the exporter is told (--requests-per-second RPS
+# --max-concurrent-requests 8): the API is what a daily run waits for. LATENCY_MS=0 RPS=0 measures
+# the exporter alone (there the incremental run's fixed cost, JVM and embedded Flink start-up,
+# dominates). Each emulator (its own JVM) is warmed up by an untimed one-form export first, as in
 # export-benchmark.sh. Its requests in a run are the per-second counts of its stats file from the
 # run's start on.
 #
@@ -21,7 +25,7 @@
 #   QUICK=1 runners/bench/incremental-benchmark.sh    # 10x smaller, a smoke run
 #
 # Environment: RECORDS (default 1000000; QUICK=1: 100000), FORMS (20), VARS (30), SEED (42),
-# CHANGE_EVERY (100), EXPORT_ARGS (extra arguments of both runs, e.g. "--runner direct"),
+# CHANGE_EVERY (100), LATENCY_MS (200), RPS (20), EXPORT_ARGS (extra arguments of both runs, e.g. "--runner direct"),
 # RESULTS_FILE; and those of bench-lib.sh.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
@@ -34,6 +38,14 @@ FORMS="${FORMS:-20}"
 VARS="${VARS:-30}"
 SEED="${SEED:-42}"
 CHANGE_EVERY="${CHANGE_EVERY:-100}"
+LATENCY_MS="${LATENCY_MS:-200}"
+RPS="${RPS:-20}"
+EMULATOR_LIMITS=()
+BUDGET_ARGS=()
+if [[ "$RPS" != 0 || "$LATENCY_MS" != 0 ]]; then
+  EMULATOR_LIMITS=(--latency-ms "$LATENCY_MS" --rps "$RPS")
+  BUDGET_ARGS=(--requests-per-second "$RPS" --max-concurrent-requests 8)
+fi
 read -r -a EXPORT_EXTRA <<<"${EXPORT_ARGS:-}"
 
 STUDY=SYN001
@@ -70,11 +82,11 @@ secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 # export into $DB; sets the RUN_* variables of run_export and REQUESTS, EMU_RUN_CPU.
 export_day() {
   local name="$1" spec="$2" started
-  start_emulator "$name" "$spec"
+  start_emulator "$name" "$spec" "${EMULATOR_LIMITS[@]}"
   warm_emulator "$name"
   started="$(now_ms)"
   run_export "$name" export duckdb "$STUDY" - "$DB" --by-form --incremental \
-    --env-file "$WORK/$name.env" --progress none "${EXPORT_EXTRA[@]}"
+    --env-file "$WORK/$name.env" --progress none "${BUDGET_ARGS[@]}" "${EXPORT_EXTRA[@]}"
   stop_emulator
   EMU_RUN_CPU="$(awk -v a="$EMU_CPU_S" -v b="$EMU_CPU_WARM_S" 'BEGIN {printf "%.1f", a - b}')"
   REQUESTS="$(requests_since "$started")"
@@ -135,4 +147,4 @@ row "(2) wall day 2 / day 1" "$RATIO_WALL" "<= 0.1" \
 LOAD_AFTER="$(loadavg)"
 row "load average (1/5/15 min) before" "$LOAD_BEFORE" "" "$(nproc) cores, shared machine"
 row "load average (1/5/15 min) after" "$LOAD_AFTER" "" ""
-print_table "incremental benchmark: $FORMS forms x $VARS variables, $RECORDS records, change every $CHANGE_EVERY, export args '${EXPORT_ARGS:-}' ($(date -u +%FT%TZ), $(git -C "$REPO_DIR" rev-parse --short HEAD))"
+print_table "incremental benchmark: $FORMS forms x $VARS variables, $RECORDS records, change every $CHANGE_EVERY, API $LATENCY_MS ms / $RPS req/s, export args '${EXPORT_ARGS:-}' ($(date -u +%FT%TZ), $(git -C "$REPO_DIR" rev-parse --short HEAD))"

@@ -94,6 +94,13 @@ final class ExportCommand implements Runnable {
   @Command(
       name = "parquet",
       mixinStandardHelpOptions = true,
+      exitCodeListHeading = "Exit codes:%n",
+      exitCodeList = {
+        "0:done; every form's rows reconcile with the API's totals",
+        "1:error (the API, a destination, records that would be lost)",
+        "2:usage: bad arguments; a study key, --forms or --vars the API lacks",
+        "3:finished, but rows written differ from the API's totals"
+      },
       header = "Export studies into a Hive-partitioned Parquet lake.",
       description = {
         "Export studies into a Hive-partitioned Parquet lake:",
@@ -180,6 +187,13 @@ final class ExportCommand implements Runnable {
   @Command(
       name = "duckdb",
       mixinStandardHelpOptions = true,
+      exitCodeListHeading = "Exit codes:%n",
+      exitCodeList = {
+        "0:done; every form's rows reconcile with the API's totals",
+        "1:error (the API, a destination, records that would be lost)",
+        "2:usage: bad arguments; a study key, --forms or --vars the API lacks",
+        "3:finished, but rows written differ from the API's totals"
+      },
       header = "Export studies into a DuckDB file.",
       customSynopsis = {
         "imednet export duckdb [OPTIONS] STUDY... TABLE DB_PATH",

@@ -25,6 +25,13 @@ import picocli.CommandLine.Unmatched;
 @Command(
     name = "snowflake",
     mixinStandardHelpOptions = true,
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {
+      "0:done; every form's rows reconcile with the API's totals",
+      "1:error (the API, a destination, records that would be lost)",
+      "2:usage: bad arguments; a study key, --forms or --vars the API lacks",
+      "3:finished, but rows written differ from the API's totals"
+    },
     header = "Load studies into Snowflake (staged Parquet, PUT, COPY INTO), exactly once.",
     description = {
       "Load studies into Snowflake: Parquet batches staged locally, PUT to an internal stage,",

@@ -144,11 +144,21 @@ final class RunReport {
   /** Writes the report whole (a temporary file renamed into place). */
   void write(Path file, int exitCode, double seconds, @Nullable String failure) throws IOException {
     Path target = file.toAbsolutePath();
-    if (target.getParent() != null) {
-      Files.createDirectories(target.getParent());
-    }
     Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-    Files.writeString(tmp, JSON.writeValueAsString(toJson(exitCode, seconds, failure)) + "\n");
-    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    try {
+      if (target.getParent() != null) {
+        Files.createDirectories(target.getParent());
+      }
+      Files.writeString(tmp, JSON.writeValueAsString(toJson(exitCode, seconds, failure)) + "\n");
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      // No cause: the CLI prints the innermost message, which would be a bare path.
+      throw new IOException(
+          "could not write the --report file "
+              + target
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")");
+    }
   }
 }

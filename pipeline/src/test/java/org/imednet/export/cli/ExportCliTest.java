@@ -588,5 +588,12 @@ class ExportCliTest {
     assertTrue(
         export.contains("parquet    Export studies into a Hive-partitioned Parquet lake.\n"));
     assertTrue(export.contains("duckdb     Export studies into a DuckDB file.\n"), export);
+    for (String command : List.of("parquet", "duckdb", "snowflake")) {
+      String help = CliFixture.run("export", command, "--help").out;
+      assertTrue(
+          help.contains(
+              "  2   usage: bad arguments; a study key, --forms or --vars the API lacks\n"),
+          help);
+    }
   }
 }

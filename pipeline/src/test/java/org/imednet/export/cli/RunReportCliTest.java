@@ -105,6 +105,30 @@ class RunReportCliTest {
   }
 
   @Test
+  void aReportThatCannotBeWrittenIsOneLineNamingTheFile() throws Exception {
+    Path env = CliFixture.envFile(tmp, "http://127.0.0.1:9", API_KEY, SECURITY_KEY);
+    Path notADirectory = Files.writeString(tmp.resolve("plain-file"), "x");
+    Path report = notADirectory.resolve("run.json");
+    CliFixture.Run run =
+        CliFixture.run(
+            "export",
+            "parquet",
+            "CARDIO01",
+            "--lake",
+            tmp.resolve("lake").toString(),
+            "--env-file",
+            env.toString(),
+            "--dry-run",
+            "--report",
+            report.toString());
+    assertEquals(1, run.exitCode, run.toString());
+    assertEquals(
+        "error: could not write the --report file " + report + " (FileAlreadyExistsException)",
+        run.err.lines().findFirst().orElseThrow(),
+        run.toString());
+  }
+
+  @Test
   void aUsageErrorAndAFailedRunAreReportedWithWhatFailed() throws Exception {
     FaultPlan faults =
         FaultPlan.builder()

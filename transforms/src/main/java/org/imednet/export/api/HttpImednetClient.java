@@ -312,12 +312,20 @@ public final class HttpImednetClient implements ImednetApi {
           FileSystems.matchNewResource(dir, true)
               .resolve(folder, StandardResolveOptions.RESOLVE_DIRECTORY)
               .resolve(name, StandardResolveOptions.RESOLVE_FILE);
-      try (WritableByteChannel out = FileSystems.create(file, MimeTypes.BINARY)) {
+      // Written under a hidden name and renamed, so the file is whole whenever it is seen: reader
+      // threads of a failed run may still be keeping bodies while the run's error is reported.
+      ResourceId partial =
+          file.getCurrentDirectory()
+              .resolve(
+                  "." + name + "." + java.util.UUID.randomUUID() + ".partial",
+                  StandardResolveOptions.RESOLVE_FILE);
+      try (WritableByteChannel out = FileSystems.create(partial, MimeTypes.BINARY)) {
         ByteBuffer buffer = ByteBuffer.wrap(body);
         while (buffer.hasRemaining()) {
           out.write(buffer);
         }
       }
+      FileSystems.rename(List.of(partial), List.of(file));
       return "; its response body (" + body.length + " bytes) is kept in " + file;
     } catch (IOException | RuntimeException e) {
       return "; its response body could not be kept in " + dir + ": " + e;

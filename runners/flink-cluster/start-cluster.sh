@@ -46,7 +46,12 @@ mkdir -p "$conf" "$FLINK_RUN_DIR/log" "$FLINK_RUN_DIR/pid" "$FLINK_RUN_DIR/tmp" 
 export FLINK_PLUGINS_DIR="$FLINK_RUN_DIR/plugins"
 cp "$FLINK_CONF_TEMPLATE/log4j.properties" "$conf/log4j.properties"
 {
-  cat "$FLINK_CONF_TEMPLATE/config.yaml"
+  # A key given twice makes Flink refuse the file: the template's memory sizes give way to the
+  # environment's.
+  awk -v jm="${FLINK_JM_MEMORY:-}" -v tm="${FLINK_TM_MEMORY:-}" '
+    jm != "" && /^jobmanager\.memory\.process\.size:/ { next }
+    tm != "" && /^taskmanager\.memory\.process\.size:/ { next }
+    { print }' "$FLINK_CONF_TEMPLATE/config.yaml"
   printf '\n# Appended by start-cluster.sh\n'
   printf 'rest.port: %s\n' "$FLINK_REST_PORT"
   printf 'jobmanager.rpc.port: %s\n' "$FLINK_RPC_PORT"

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -157,16 +158,16 @@ final class CommitDuckDbFn extends DoFn<KV<Integer, Iterable<StagedFile>>, Strin
       st.execute("CREATE TABLE " + quote(table) + " AS SELECT * FROM " + source);
       return;
     }
-    Map<String, String> existing = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    Set<String> existing = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     try (ResultSet rs = st.executeQuery("DESCRIBE " + quote(table))) {
       while (rs.next()) {
-        existing.put(rs.getString(1), rs.getString(2));
+        existing.add(rs.getString(1));
       }
     }
     List<String[]> added = new ArrayList<>();
     try (ResultSet rs = st.executeQuery("DESCRIBE SELECT * FROM " + source)) {
       while (rs.next()) {
-        if (!existing.containsKey(rs.getString(1))) {
+        if (!existing.contains(rs.getString(1))) {
           added.add(new String[] {rs.getString(1), rs.getString(2)});
         }
       }

@@ -33,11 +33,11 @@ bench_build
 
 # --- the S3 server -----------------------------------------------------------------------------
 
-log "resolving the S3Proxy class path (sinks' test scope)"
-(cd "$REPO_DIR" && mvn -o -B -q -pl sinks dependency:build-classpath -Dmdep.includeScope=test \
-  "-Dmdep.outputFile=$WORK/s3proxy.cp" >"$WORK/s3proxy-cp.log" 2>&1) ||
-  (cd "$REPO_DIR" && mvn -B -q -pl sinks dependency:build-classpath -Dmdep.includeScope=test \
-    "-Dmdep.outputFile=$WORK/s3proxy.cp" >>"$WORK/s3proxy-cp.log" 2>&1) ||
+log "resolving the S3Proxy class path (runners/bench/s3proxy/pom.xml)"
+S3_POM=(-B -q -f "$BENCH_DIR/s3proxy/pom.xml" dependency:build-classpath
+  "-Dmdep.outputFile=$WORK/s3proxy.cp")
+mvn -o "${S3_POM[@]}" >"$WORK/s3proxy-cp.log" 2>&1 ||
+  mvn "${S3_POM[@]}" >>"$WORK/s3proxy-cp.log" 2>&1 ||
   { tail -n 20 "$WORK/s3proxy-cp.log" >&2; die "could not resolve S3Proxy's class path"; }
 S3_PORT="$(free_port)"
 mkdir -p "$WORK/s3/bench"

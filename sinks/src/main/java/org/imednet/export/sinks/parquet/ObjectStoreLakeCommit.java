@@ -69,7 +69,7 @@ final class ObjectStoreLakeCommit {
   private final String metadata;
   private final String metadataRun;
   private final String runId;
-  private int failAfterCopiesOf = -1;
+  private AfterCopies afterCopies = partition -> {};
 
   /** Committed rows per study and form (form tables only). */
   final Map<String, Map<String, Long>> formRows = new TreeMap<>();
@@ -86,12 +86,14 @@ final class ObjectStoreLakeCommit {
     this.runId = runId;
   }
 
-  /**
-   * For tests: the commit dies (an IOException) right after copying the new objects of the
-   * partition with this index (0 = first), before deleting its old ones.
-   */
-  ObjectStoreLakeCommit failAfterCopiesOf(int partition) {
-    this.failAfterCopiesOf = partition;
+  /** For tests: runs after each partition's new objects are copied, before its old are deleted. */
+  interface AfterCopies {
+    void copied(int partition) throws IOException;
+  }
+
+  /** For tests: a hook that fails or stops the commit between a partition's copies and deletes. */
+  ObjectStoreLakeCommit afterCopies(AfterCopies hook) {
+    this.afterCopies = hook;
     return this;
   }
 
@@ -160,7 +162,7 @@ final class ObjectStoreLakeCommit {
                 FileSystems.matchNewResource(intentObject, false), MimeTypes.TEXT))) {
       out.write(JSON.writeValueAsBytes(intent));
     }
-    apply(intent, failAfterCopiesOf);
+    apply(intent, afterCopies);
     FileSystems.delete(
         List.of(FileSystems.matchNewResource(intentObject, false)),
         StandardMoveOptions.IGNORE_MISSING_FILES);
@@ -183,7 +185,7 @@ final class ObjectStoreLakeCommit {
       }
       LOG.info("Finishing the interrupted lake commit of run {}", intent.get("runId"));
       try {
-        apply(intent, -1);
+        apply(intent, partition -> {});
       } catch (IOException e) {
         throw new IOException(
             "Could not finish the interrupted lake commit of run "
@@ -208,7 +210,8 @@ final class ObjectStoreLakeCommit {
   }
 
   @SuppressWarnings("unchecked")
-  private static void apply(Map<String, Object> intent, int failAfterCopiesOf) throws IOException {
+  private static void apply(Map<String, Object> intent, AfterCopies afterCopies)
+      throws IOException {
     int index = 0;
     for (Map<String, Object> partition : (List<Map<String, Object>>) intent.get("partitions")) {
       List<ResourceId> sources = ids((List<String>) partition.get("sources"));
@@ -217,9 +220,7 @@ final class ObjectStoreLakeCommit {
         // An interrupted plan may have copied some already; copying again gives the same object.
         FileSystems.copy(sources, targets);
       }
-      if (index == failAfterCopiesOf) {
-        throw new IOException("injected failure after the copies of partition " + index);
-      }
+      afterCopies.copied(index);
       FileSystems.delete(
           ids((List<String>) partition.get("delete")), StandardMoveOptions.IGNORE_MISSING_FILES);
       index++;

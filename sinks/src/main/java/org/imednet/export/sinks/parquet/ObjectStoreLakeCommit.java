@@ -70,6 +70,7 @@ final class ObjectStoreLakeCommit {
   private final String metadataRun;
   private final String runId;
   private AfterCopies afterCopies = partition -> {};
+  private Runnable beforeEachStep = () -> {};
 
   /** Committed rows per study and form (form tables only). */
   final Map<String, Map<String, Long>> formRows = new TreeMap<>();
@@ -86,6 +87,15 @@ final class ObjectStoreLakeCommit {
     this.runId = runId;
   }
 
+  /**
+   * Runs before each step that touches the file system (listing, the plan, each partition), so the
+   * caller can make {@code FileSystems} use its job's options (see {@code RemoteFiles#useOptions}).
+   */
+  ObjectStoreLakeCommit beforeEachStep(Runnable step) {
+    this.beforeEachStep = step;
+    return this;
+  }
+
   /** For tests: runs after each partition's new objects are copied, before its old are deleted. */
   interface AfterCopies {
     void copied(int partition) throws IOException;
@@ -98,6 +108,7 @@ final class ObjectStoreLakeCommit {
   }
 
   void commit(Iterable<StagedFile> staged) throws IOException {
+    beforeEachStep.run();
     finishInterruptedCommits();
 
     Map<String, List<StagedFile>> byFolder = new TreeMap<>();
@@ -136,6 +147,7 @@ final class ObjectStoreLakeCommit {
         targets.add(folder.getKey() + "/" + String.format("part-%05d-%s.parquet", i, runId));
       }
       List<String> old = new ArrayList<>();
+      beforeEachStep.run();
       for (MatchResult.Metadata m : list(folder.getKey() + "/**")) {
         String object = m.resourceId().toString();
         if (!targets.contains(object)) {
@@ -156,13 +168,15 @@ final class ObjectStoreLakeCommit {
     intent.put("partitions", partitions);
 
     String intentObject = lakeRun + "/" + INTENT;
+    beforeEachStep.run();
     try (OutputStream out =
         Channels.newOutputStream(
             FileSystems.create(
                 FileSystems.matchNewResource(intentObject, false), MimeTypes.TEXT))) {
       out.write(JSON.writeValueAsBytes(intent));
     }
-    apply(intent, afterCopies);
+    apply(intent, afterCopies, beforeEachStep);
+    beforeEachStep.run();
     FileSystems.delete(
         List.of(FileSystems.matchNewResource(intentObject, false)),
         StandardMoveOptions.IGNORE_MISSING_FILES);
@@ -170,6 +184,7 @@ final class ObjectStoreLakeCommit {
 
   /** Removes this run's staging objects. */
   void cleanUp() throws IOException {
+    beforeEachStep.run();
     deleteAll(lakeRun);
     deleteAll(metadataRun);
   }
@@ -185,7 +200,7 @@ final class ObjectStoreLakeCommit {
       }
       LOG.info("Finishing the interrupted lake commit of run {}", intent.get("runId"));
       try {
-        apply(intent, partition -> {});
+        apply(intent, partition -> {}, beforeEachStep);
       } catch (IOException e) {
         throw new IOException(
             "Could not finish the interrupted lake commit of run "
@@ -210,10 +225,12 @@ final class ObjectStoreLakeCommit {
   }
 
   @SuppressWarnings("unchecked")
-  private static void apply(Map<String, Object> intent, AfterCopies afterCopies)
+  private static void apply(
+      Map<String, Object> intent, AfterCopies afterCopies, Runnable beforeEachStep)
       throws IOException {
     int index = 0;
     for (Map<String, Object> partition : (List<Map<String, Object>>) intent.get("partitions")) {
+      beforeEachStep.run();
       List<ResourceId> sources = ids((List<String>) partition.get("sources"));
       List<ResourceId> targets = ids((List<String>) partition.get("targets"));
       if (!sources.isEmpty()) {

@@ -104,8 +104,8 @@ import org.imednet.export.sinks.staging.WriteStagedParquetFn;
  * org.apache.beam.sdk.io.FileSystems}, so any scheme registered on the workers' classpath works:
  * {@code s3://} with {@code beam-sdks-java-io-amazon-web-services2} (a dependency of this module;
  * region, endpoint and credentials from Beam's {@code AwsOptions}, credentials from the AWS default
- * chain), {@code gs://} with {@code beam-sdks-java-extensions-google-cloud-platform-core} (present on
- * Dataflow), {@code hdfs://} with {@code beam-sdks-java-io-hadoop-file-system}. An unregistered
+ * chain), {@code gs://} with {@code beam-sdks-java-extensions-google-cloud-platform-core} (present
+ * on Dataflow), {@code hdfs://} with {@code beam-sdks-java-io-hadoop-file-system}. An unregistered
  * scheme fails at construction with one line naming the module. Each worker writes its Parquet
  * files to a local temporary folder and uploads each finished file as one object under {@code
  * .<lake>.staging/<runId>/files/} beside the lake (same bucket, outside the lake's glob); the

@@ -145,6 +145,11 @@ class S3LakeCliTest {
       assertEquals(0, q.exitCode, q.toString());
       assertEquals("n\n" + total + "\n(1 row)", q.out.strip().replace("\r", ""));
 
+      // Beam options are for remote lakes; on a local lake they are a usage error (exit 2).
+      CliFixture.Run bad = CliFixture.run("lake", "query", localLake.toString(), "--awsRegion=x");
+      assertEquals(2, bad.exitCode, bad.toString());
+      assertTrue(bad.err.contains("Unknown option: '--awsRegion=x'"), bad.err);
+
       for (CliFixture.Run r : List.of(remote, rerun, q)) {
         assertFalse(r.all().contains(S3_SECRET), "the S3 secret key was printed");
       }

@@ -137,6 +137,12 @@ final class ExportCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (lake.startsWith("s3://")
+          && beamArgs.stream().noneMatch(a -> a.startsWith("--s3UploadBufferSizeBytes"))) {
+        // Beam buffers each S3 upload in one part of 64 MiB (with a heap of 512 MiB or more);
+        // staged files are a few MiB, and the launcher's heap is 1 GiB. 5 MiB is S3's minimum.
+        beamArgs.add("--s3UploadBufferSizeBytes=5242880");
+      }
       common.beamArgs = beamArgs;
       return common.reporting(commandName(), this::export);
     }

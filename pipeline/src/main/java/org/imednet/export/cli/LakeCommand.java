@@ -66,11 +66,15 @@ final class LakeCommand implements Runnable {
 
     @Unmatched List<String> beamArgs = new ArrayList<>();
 
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
       if (!WriteHiveParquet.isRemote(dir)) {
         if (!beamArgs.isEmpty()) {
-          throw new IllegalArgumentException("unknown option " + beamArgs.get(0));
+          // Beam options only make sense for a remote lake; anything else is a usage error.
+          throw new CommandLine.ParameterException(
+              spec.commandLine(), "Unknown option: '" + beamArgs.get(0) + "'");
         }
         return query(Path.of(dir));
       }

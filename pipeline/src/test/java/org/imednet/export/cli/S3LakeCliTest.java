@@ -17,6 +17,7 @@ import org.gaul.s3proxy.S3Proxy;
 import org.imednet.export.sinks.parquet.PathStyleS3ClientBuilderFactory;
 import org.imednet.export.sinks.staging.RemoteFiles;
 import org.imednet.export.testdata.SampleStudies;
+import org.imednet.export.testdata.emulator.Fault;
 import org.imednet.export.testdata.emulator.FaultPlan;
 import org.imednet.export.testdata.emulator.FolderStudyData;
 import org.imednet.export.testdata.emulator.ImednetEmulator;
@@ -145,7 +146,56 @@ class S3LakeCliTest {
       assertEquals(0, q.exitCode, q.toString());
       assertEquals("n\n" + total + "\n(1 row)", q.out.strip().replace("\r", ""));
 
-      for (CliFixture.Run r : List.of(remote, rerun, q)) {
+      // Beam options are for remote lakes; on a local lake they are a usage error (exit 2).
+      CliFixture.Run bad = CliFixture.run("lake", "query", localLake.toString(), "--awsRegion=x");
+      assertEquals(2, bad.exitCode, bad.toString());
+      assertTrue(bad.err.contains("Unknown option: '--awsRegion=x'"), bad.err);
+
+      // A run that fails (the API keeps answering 500) leaves the S3 lake object for object.
+      Map<String, String> objectsBefore = CliFixture.treeDigest(copy2);
+      FaultPlan faults =
+          FaultPlan.builder()
+              .onPath(".*/records")
+              .nth(3)
+              .times(1000)
+              .fault(Fault.status(500))
+              .build();
+      CliFixture.Run failed;
+      try (ImednetEmulator broken =
+          ImednetEmulator.builder()
+              .data(FolderStudyData.load(SampleStudies.root()))
+              .credentials(API_KEY, SECURITY_KEY)
+              .port(0)
+              .faults(faults)
+              .build()
+              .start()) {
+        Path brokenEnv =
+            CliFixture.envFile(
+                Files.createTempDirectory(tmp, "broken"), broken.baseUrl(), API_KEY, SECURITY_KEY);
+        List<String> failing =
+            new ArrayList<>(
+                List.of(
+                    "export",
+                    "parquet",
+                    "CARDIO01",
+                    "--lake",
+                    lake,
+                    "--env-file",
+                    brokenEnv.toString(),
+                    "--progress",
+                    "none",
+                    "--api-retries",
+                    "1"));
+        failing.addAll(s3Args);
+        failed = CliFixture.run(failing.toArray(new String[0]));
+      }
+      assertEquals(1, failed.exitCode, failed.toString());
+      assertTrue(failed.err.contains("500"), failed.err);
+      Path copy3 = sync(s3Args, lake);
+      assertEquals(objectsBefore, CliFixture.treeDigest(copy3));
+      assertEquals(allRows(localLake), allRows(copy3));
+
+      for (CliFixture.Run r : List.of(remote, rerun, q, failed)) {
         assertFalse(r.all().contains(S3_SECRET), "the S3 secret key was printed");
       }
     } finally {

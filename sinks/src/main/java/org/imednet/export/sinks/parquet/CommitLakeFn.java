@@ -57,9 +57,9 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
     Map<String, Map<String, Long>> formRows;
     List<String> committed;
     if (LakeLocation.isRemote(lake)) {
-      RemoteFiles.useOptions(options);
       ObjectStoreLakeCommit commit =
-          new ObjectStoreLakeCommit(lake, lakeRun, metadata, metadataRun, runId);
+          new ObjectStoreLakeCommit(lake, lakeRun, metadata, metadataRun, runId)
+              .beforeEachStep(() -> RemoteFiles.useOptions(options));
       commit.commit(staged.getValue());
       commit.cleanUp();
       formRows = commit.formRows;

@@ -69,7 +69,8 @@ final class ObjectStoreLakeCommit {
   private final String metadata;
   private final String metadataRun;
   private final String runId;
-  private int failAfterCopiesOf = -1;
+  private AfterCopies afterCopies = partition -> {};
+  private Runnable beforeEachStep = () -> {};
 
   /** Committed rows per study and form (form tables only). */
   final Map<String, Map<String, Long>> formRows = new TreeMap<>();
@@ -87,15 +88,27 @@ final class ObjectStoreLakeCommit {
   }
 
   /**
-   * For tests: the commit dies (an IOException) right after copying the new objects of the
-   * partition with this index (0 = first), before deleting its old ones.
+   * Runs before each step that touches the file system (listing, the plan, each partition), so the
+   * caller can make {@code FileSystems} use its job's options (see {@code RemoteFiles#useOptions}).
    */
-  ObjectStoreLakeCommit failAfterCopiesOf(int partition) {
-    this.failAfterCopiesOf = partition;
+  ObjectStoreLakeCommit beforeEachStep(Runnable step) {
+    this.beforeEachStep = step;
+    return this;
+  }
+
+  /** For tests: runs after each partition's new objects are copied, before its old are deleted. */
+  interface AfterCopies {
+    void copied(int partition) throws IOException;
+  }
+
+  /** For tests: a hook that fails or stops the commit between a partition's copies and deletes. */
+  ObjectStoreLakeCommit afterCopies(AfterCopies hook) {
+    this.afterCopies = hook;
     return this;
   }
 
   void commit(Iterable<StagedFile> staged) throws IOException {
+    beforeEachStep.run();
     finishInterruptedCommits();
 
     Map<String, List<StagedFile>> byFolder = new TreeMap<>();
@@ -134,6 +147,7 @@ final class ObjectStoreLakeCommit {
         targets.add(folder.getKey() + "/" + String.format("part-%05d-%s.parquet", i, runId));
       }
       List<String> old = new ArrayList<>();
+      beforeEachStep.run();
       for (MatchResult.Metadata m : list(folder.getKey() + "/**")) {
         String object = m.resourceId().toString();
         if (!targets.contains(object)) {
@@ -154,13 +168,15 @@ final class ObjectStoreLakeCommit {
     intent.put("partitions", partitions);
 
     String intentObject = lakeRun + "/" + INTENT;
+    beforeEachStep.run();
     try (OutputStream out =
         Channels.newOutputStream(
             FileSystems.create(
                 FileSystems.matchNewResource(intentObject, false), MimeTypes.TEXT))) {
       out.write(JSON.writeValueAsBytes(intent));
     }
-    apply(intent, failAfterCopiesOf);
+    apply(intent, afterCopies, beforeEachStep);
+    beforeEachStep.run();
     FileSystems.delete(
         List.of(FileSystems.matchNewResource(intentObject, false)),
         StandardMoveOptions.IGNORE_MISSING_FILES);
@@ -168,6 +184,7 @@ final class ObjectStoreLakeCommit {
 
   /** Removes this run's staging objects. */
   void cleanUp() throws IOException {
+    beforeEachStep.run();
     deleteAll(lakeRun);
     deleteAll(metadataRun);
   }
@@ -183,7 +200,7 @@ final class ObjectStoreLakeCommit {
       }
       LOG.info("Finishing the interrupted lake commit of run {}", intent.get("runId"));
       try {
-        apply(intent, -1);
+        apply(intent, partition -> {}, beforeEachStep);
       } catch (IOException e) {
         throw new IOException(
             "Could not finish the interrupted lake commit of run "
@@ -208,18 +225,19 @@ final class ObjectStoreLakeCommit {
   }
 
   @SuppressWarnings("unchecked")
-  private static void apply(Map<String, Object> intent, int failAfterCopiesOf) throws IOException {
+  private static void apply(
+      Map<String, Object> intent, AfterCopies afterCopies, Runnable beforeEachStep)
+      throws IOException {
     int index = 0;
     for (Map<String, Object> partition : (List<Map<String, Object>>) intent.get("partitions")) {
+      beforeEachStep.run();
       List<ResourceId> sources = ids((List<String>) partition.get("sources"));
       List<ResourceId> targets = ids((List<String>) partition.get("targets"));
       if (!sources.isEmpty()) {
         // An interrupted plan may have copied some already; copying again gives the same object.
         FileSystems.copy(sources, targets);
       }
-      if (index == failAfterCopiesOf) {
-        throw new IOException("injected failure after the copies of partition " + index);
-      }
+      afterCopies.copied(index);
       FileSystems.delete(
           ids((List<String>) partition.get("delete")), StandardMoveOptions.IGNORE_MISSING_FILES);
       index++;

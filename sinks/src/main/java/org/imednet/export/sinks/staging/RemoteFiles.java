@@ -37,11 +37,17 @@ public final class RemoteFiles {
 
   /**
    * Makes {@link FileSystems} use {@code options} (this job's {@code --endpoint}, {@code
-   * --awsRegion}, S3 client factory, …) in this JVM, for DoFns that write remote files. {@code
-   * FileSystems} keeps whatever registration it has for an options id and revision it has seen; on
-   * the embedded Flink runner that registration was not this copy's (its S3 client had no region,
-   * though the copy has one), so each copy gets a fresh id once, and a copy already in use returns
-   * at once.
+   * --awsRegion}, S3 client factory, …) in this JVM; call it right before each remote operation.
+   *
+   * <p>{@code FileSystems} is one registry per JVM, replaced by every {@code
+   * setDefaultPipelineOptions} call, and the Flink runner makes such calls from every operator it
+   * deploys, some with options of their own that carry none of the job's settings (found with a
+   * registrar that logged each call: ids 6, 7, 8 with no region beside the job's id 5). A
+   * registration from one of those made the next S3 request fail ("Unable to load region") or go to
+   * AWS instead of {@code --endpoint}. So each copy of the options gets an id of its own once, and
+   * this call re-registers it whenever another registration has replaced it since (and returns at
+   * once otherwise). On Dataflow and real S3 (region and credentials from the environment) the
+   * foreign registrations are harmless; with {@code --endpoint} they are not.
    */
   public static void useOptions(PipelineOptions options) {
     synchronized (REGISTERED) {

@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.annotation.Nullable;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.imednet.export.rows.RowBatch;
@@ -70,6 +71,8 @@ public final class WriteStagedParquetFn extends DoFn<RowBatch, StagedFile> {
   private transient AtomicReference<Throwable> failure;
   // Where files for remote directories are written before their upload; null if none is remote.
   private transient @Nullable Path localStaging;
+  // This job's options, for FileSystems before each upload (see RemoteFiles#useOptions).
+  private transient @Nullable PipelineOptions options;
 
   /**
    * @param formDir directory for files of {@link TableSchema.Kind#FORM} tables
@@ -99,9 +102,7 @@ public final class WriteStagedParquetFn extends DoFn<RowBatch, StagedFile> {
 
   @StartBundle
   public void startBundle(StartBundleContext context) throws InterruptedException {
-    if (localStaging != null) {
-      RemoteFiles.useOptions(context.getPipelineOptions());
-    }
+    options = context.getPipelineOptions();
     awaitWrites();
     closeQuietly();
     evicted.clear();
@@ -221,6 +222,9 @@ public final class WriteStagedParquetFn extends DoFn<RowBatch, StagedFile> {
     String path = file.path().toAbsolutePath().toString();
     if (RemoteFiles.isRemote(dir)) {
       path = dir + "/" + file.path().getFileName();
+      if (options != null) {
+        RemoteFiles.useOptions(options);
+      }
       RemoteFiles.upload(file.path(), path);
       Files.delete(file.path());
     }

@@ -239,7 +239,12 @@ class S3LakeTest {
     ObjectStoreLakeCommit commit =
         new ObjectStoreLakeCommit(
                 lake, run2, "s3://" + bucket + "/lake_metadata", run2 + "-meta", "run2")
-            .failAfterCopiesOf(1);
+            .afterCopies(
+                partition -> {
+                  if (partition == 1) {
+                    throw new IOException("injected failure after the copies of partition 1");
+                  }
+                });
     IOException e = assertThrows(IOException.class, () -> commit.commit(staged));
     assertTrue(e.getMessage().contains("injected failure"), e.toString());
 
@@ -257,6 +262,95 @@ class S3LakeTest {
             "lake/study_key=S/form_key=C/part-00000-run2.parquet",
             "lake/study_key=T/form_key=A/part-00000-run3.parquet"),
         s3.keys(bucket));
+  }
+
+  /**
+   * The same interruption as above, but by SIGKILL: a child JVM commits run 2 and is killed between
+   * the copies and the deletes of the second partition.
+   */
+  @Test
+  void aCommitKilledMidwayLosesNothingAndTheNextCommitFinishesIt() throws Exception {
+    String lake = "s3://" + bucket + "/lake";
+    write(
+        lake,
+        List.of(formBatch("S", "A", 1, 3), formBatch("S", "B", 1, 2), formBatch("S", "C", 1, 1)),
+        "run1");
+    String run2 = "s3://" + bucket + "/.lake.staging/run2";
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                KilledCommit.class.getName(),
+                s3.endpoint(),
+                lake,
+                run2));
+    for (RowBatch batch :
+        List.of(
+            formBatch("S", "A", 10, 5), formBatch("S", "B", 10, 4), formBatch("S", "C", 10, 6))) {
+      StagedFile f = stage(run2, batch);
+      command.add(f.tableKey() + "|" + f.path() + "|" + f.rowCount());
+    }
+    ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    // Credentials reach the child as they would reach a worker: in its environment.
+    pb.environment().put("AWS_ACCESS_KEY_ID", LocalS3.ACCESS_KEY);
+    pb.environment().put("AWS_SECRET_ACCESS_KEY", LocalS3.SECRET_KEY);
+    Process child = pb.start();
+    String line;
+    try (java.io.BufferedReader out =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(
+                child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      while ((line = out.readLine()) != null && !line.equals("COPIED 1")) {
+        // the child's other output
+      }
+      assertEquals("COPIED 1", line, "the child ended before the second partition's copies");
+      child.destroyForcibly();
+      assertEquals(137, child.waitFor(), "SIGKILL");
+    }
+
+    assertEquals(List.of("S|A|5", "S|B|6", "S|C|1"), counts(sync().resolve("lake")));
+    write(lake, List.of(formBatch("T", "A", 1, 1)), "run3");
+    assertEquals(List.of("S|A|5", "S|B|4", "S|C|6", "T|A|1"), counts(sync().resolve("lake")));
+    assertEquals(
+        List.of(
+            "lake/study_key=S/form_key=A/part-00000-run2.parquet",
+            "lake/study_key=S/form_key=B/part-00000-run2.parquet",
+            "lake/study_key=S/form_key=C/part-00000-run2.parquet",
+            "lake/study_key=T/form_key=A/part-00000-run3.parquet"),
+        s3.keys(bucket));
+  }
+
+  /** The child JVM of the kill test: commits run 2, announcing each partition's copies. */
+  public static final class KilledCommit {
+    public static void main(String[] args) throws Exception {
+      FileSystems.setDefaultPipelineOptions(
+          org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(
+                  "--endpoint=" + args[0],
+                  "--awsRegion=us-east-1",
+                  "--s3ClientFactoryClass=" + PathStyleS3ClientBuilderFactory.class.getName())
+              .create());
+      String lake = args[1];
+      String run = args[2];
+      List<StagedFile> staged = new ArrayList<>();
+      for (int i = 3; i < args.length; i++) {
+        String[] f = args[i].split("\\|");
+        staged.add(new StagedFile(TableSchema.Kind.FORM, "S", f[0], f[1], Long.parseLong(f[2])));
+      }
+      new ObjectStoreLakeCommit(lake, run, lake + "_metadata", run + "-meta", "run2")
+          .afterCopies(
+              partition -> {
+                System.out.println("COPIED " + partition);
+                System.out.flush();
+                if (partition == 1) {
+                  // Wait here to be killed; the parent never writes to this stream.
+                  System.in.read();
+                }
+              })
+          .commit(staged);
+      System.out.println("DONE");
+    }
   }
 
   @Test

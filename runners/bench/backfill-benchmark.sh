@@ -17,24 +17,24 @@
 # since a latency-bound run does not wait for the emulator's CPU.
 #
 #   runners/bench/backfill-benchmark.sh            # 20 studies x 100,000 records (about 15 min)
-#   QUICK=1 runners/bench/backfill-benchmark.sh    # 20 studies x 10,000 records, a smoke run
+#   QUICK=1 runners/bench/backfill-benchmark.sh    # 20 studies x 10,000 records (about 7 min)
 #
 # Environment: STUDIES (20), RECORDS per study (100000; QUICK=1: 10000), FORMS (5), VARS (10),
-# SEED (42), WINDOW (8h; QUICK=1: 1h), LATENCY_MS (200), RPS (20), CONCURRENCY (8),
+# SEED (42), WINDOWS (10: the days the records span, cut into that many windows) or WINDOW (a
+# duration such as 12h), LATENCY_MS (200), RPS (20), CONCURRENCY (8),
 # BACKFILL_ARGS (extra arguments of every run), RESULTS_FILE; and those of bench-lib.sh.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 if [[ "${QUICK:-0}" == 1 ]]; then
   RECORDS="${RECORDS:-10000}"
-  WINDOW="${WINDOW:-1h}"
 fi
 STUDIES="${STUDIES:-20}"
 RECORDS="${RECORDS:-100000}"
 FORMS="${FORMS:-5}"
 VARS="${VARS:-10}"
 SEED="${SEED:-42}"
-WINDOW="${WINDOW:-8h}"
+WINDOWS="${WINDOWS:-10}"
 LATENCY_MS="${LATENCY_MS:-200}"
 RPS="${RPS:-20}"
 CONCURRENCY="${CONCURRENCY:-8}"
@@ -45,6 +45,9 @@ SPEC="$SEED,$STUDIES,$FORMS,$VARS,$RECORDS"
 # modified up to 65,535 s later.
 FROM=2024-01-01
 TO="$(date -u -d "@$((1704067200 + 3 * (RECORDS - 1) + 15 + 65535))" +%F)"
+# WINDOWS windows over the UTC days FROM..TO, in whole minutes.
+DAYS=$(( ($(date -u -d "$TO" +%s) - $(date -u -d "$FROM" +%s)) / 86400 + 1 ))
+WINDOW="${WINDOW:-$(( (DAYS * 1440 + WINDOWS - 1) / WINDOWS ))m}"
 
 bench_init backfill-benchmark
 LOAD_BEFORE="$(loadavg)"

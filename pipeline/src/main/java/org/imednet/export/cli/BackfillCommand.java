@@ -243,6 +243,11 @@ final class BackfillCommand implements Runnable {
               return ExportJob.run(
                   common.spec(api, windowStudies).snowflake(load).ledger(run).build());
             }
+
+            @Override
+            public int windowsAhead() {
+              return 1;
+            }
           },
           System.out);
     }

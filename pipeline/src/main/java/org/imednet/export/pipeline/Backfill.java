@@ -6,13 +6,21 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.annotation.Nullable;
 import org.imednet.export.metrics.ExportMetrics.Metric;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.ledger.Shard;
@@ -23,11 +31,12 @@ import org.imednet.export.sinks.ledger.Shard;
  * finished shards. The same backfill after a kill, a failure or a change of mind reads the ledger
  * and runs only the shards it does not show; a shard is never fetched twice once committed.
  *
- * <p>Windows run one after the other in time order, all their studies in one pipeline, so the
- * request budget ({@code --requests-per-second}, per JVM) is shared by the whole backfill. When a
- * window's run fails, each of its studies is run alone to find the failing ones; a study that fails
- * alone is reported and left out of the later windows (so its ledger never shows a window after a
- * gap), the others go on.
+ * <p>Windows run in time order, all their studies in one pipeline, two windows at a time in one
+ * JVM, so the request budget ({@code --requests-per-second}, per JVM) is shared by the whole
+ * backfill and stays in use while a window starts or commits. When a window's run fails, each of
+ * its studies is run alone to find the failing ones; a study that fails alone is reported and left
+ * out of the windows not started yet (the window already running beside it may still commit it: the
+ * ledger then shows a gap, which the next run of the backfill fills), the others go on.
  */
 public final class Backfill {
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
@@ -39,6 +48,15 @@ public final class Backfill {
 
     /** Exports {@code studies} as {@code run} says (one window); returns its summary. */
     RunSummary export(List<String> studies, LedgerRun run) throws Exception;
+
+    /**
+     * How many windows may run at once: {@link #WINDOWS_AHEAD}, or 1 where two runs of one JVM
+     * would share state (Snowflake's stage holds batch files named by their content, so two windows
+     * with an identical metadata batch would remove each other's file).
+     */
+    default int windowsAhead() {
+      return WINDOWS_AHEAD;
+    }
   }
 
   /** What a backfill did. */
@@ -98,57 +116,119 @@ public final class Backfill {
 
   /** Runs the shards of {@code plan} that {@code target} has not finished; prints one line each. */
   public static Outcome run(List<Shard> plan, Target target, PrintStream out) throws Exception {
+    return run(plan, target, out, target.windowsAhead());
+  }
+
+  /**
+   * Windows in flight at once. A window's run starts (JVM-local pipeline start-up, metadata lists,
+   * range planning) and ends (the commit) with seconds of few requests; with the next window
+   * already reading, the request budget stays in use. Commits into one target are serialized by the
+   * sinks, each window's in one transaction as before.
+   */
+  static final int WINDOWS_AHEAD = 2;
+
+  /** A window of the plan: submitted, or with nothing to do. */
+  private static final class Pending {
+    final String label;
+    final LocalDateTime from;
+    final LocalDateTime until;
+    final List<String> todo;
+    final @Nullable Future<Long> records;
+
+    Pending(
+        String label,
+        LocalDateTime from,
+        LocalDateTime until,
+        List<String> todo,
+        @Nullable Future<Long> records) {
+      this.label = label;
+      this.from = from;
+      this.until = until;
+      this.todo = todo;
+      this.records = records;
+    }
+  }
+
+  static Outcome run(List<Shard> plan, Target target, PrintStream out, int ahead) throws Exception {
     Set<Shard> finished = target.finishedShards();
     Outcome outcome = new Outcome();
     Map<List<LocalDateTime>, List<Shard>> windows = new LinkedHashMap<>();
     for (Shard s : plan) {
       windows.computeIfAbsent(List.of(s.from(), s.until()), k -> new ArrayList<>()).add(s);
     }
-    for (Map.Entry<List<LocalDateTime>, List<Shard>> w : windows.entrySet()) {
-      LocalDateTime from = w.getKey().get(0);
-      LocalDateTime until = w.getKey().get(1);
-      String label = DAY.format(from) + " .. " + DAY.format(until);
-      List<String> todo = new ArrayList<>();
-      for (Shard s : w.getValue()) {
-        if (outcome.failed.containsKey(s.studyKey())) {
-          continue;
-        }
-        if (finished.contains(s)) {
-          outcome.alreadyDone.add(s);
-        } else {
-          todo.add(s.studyKey());
-        }
-      }
-      if (todo.isEmpty()) {
-        out.println(label + ": nothing to do");
-        continue;
-      }
-      try {
-        long n = runWindow(target, todo, from, until);
-        outcome.records += n;
-        todo.forEach(st -> outcome.committed.add(new Shard(st, from, until)));
-        out.println(label + ": " + String.join(" ", todo) + ": " + n + " records");
-      } catch (Exception e) {
-        if (todo.size() == 1) {
-          outcome.failed.put(todo.get(0), e);
-          out.println(label + ": " + todo.get(0) + ": FAILED");
-          continue;
-        }
-        // Find the failing studies: each alone.
-        for (String study : todo) {
-          try {
-            long n = runWindow(target, List.of(study), from, until);
-            outcome.records += n;
-            outcome.committed.add(new Shard(study, from, until));
-            out.println(label + ": " + study + ": " + n + " records");
-          } catch (Exception alone) {
-            outcome.failed.put(study, alone);
-            out.println(label + ": " + study + ": FAILED");
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            ahead,
+            r -> {
+              Thread t = new Thread(r, "imednet-backfill-window");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      Iterator<Map.Entry<List<LocalDateTime>, List<Shard>>> next = windows.entrySet().iterator();
+      Deque<Pending> pending = new ArrayDeque<>();
+      while (next.hasNext() || !pending.isEmpty()) {
+        while (pending.size() < ahead && next.hasNext()) {
+          Map.Entry<List<LocalDateTime>, List<Shard>> w = next.next();
+          LocalDateTime from = w.getKey().get(0);
+          LocalDateTime until = w.getKey().get(1);
+          List<String> todo = new ArrayList<>();
+          for (Shard s : w.getValue()) {
+            if (outcome.failed.containsKey(s.studyKey())) {
+              continue;
+            }
+            if (finished.contains(s)) {
+              outcome.alreadyDone.add(s);
+            } else {
+              todo.add(s.studyKey());
+            }
           }
+          Future<Long> records =
+              todo.isEmpty() ? null : pool.submit(() -> runWindow(target, todo, from, until));
+          pending.add(
+              new Pending(
+                  DAY.format(from) + " .. " + DAY.format(until), from, until, todo, records));
         }
+        finish(pending.poll(), target, outcome, out);
       }
+    } finally {
+      pool.shutdownNow();
     }
     return outcome;
+  }
+
+  /** Waits for a window in plan order, prints its line(s), and isolates failing studies. */
+  private static void finish(Pending p, Target target, Outcome outcome, PrintStream out)
+      throws InterruptedException {
+    if (p.records == null) {
+      out.println(p.label + ": nothing to do");
+      return;
+    }
+    try {
+      long n = p.records.get();
+      outcome.records += n;
+      p.todo.forEach(st -> outcome.committed.add(new Shard(st, p.from, p.until)));
+      out.println(p.label + ": " + String.join(" ", p.todo) + ": " + n + " records");
+      return;
+    } catch (ExecutionException e) {
+      if (p.todo.size() == 1) {
+        outcome.failed.putIfAbsent(p.todo.get(0), e.getCause());
+        out.println(p.label + ": " + p.todo.get(0) + ": FAILED");
+        return;
+      }
+    }
+    // Find the failing studies: each alone.
+    for (String study : p.todo) {
+      try {
+        long n = runWindow(target, List.of(study), p.from, p.until);
+        outcome.records += n;
+        outcome.committed.add(new Shard(study, p.from, p.until));
+        out.println(p.label + ": " + study + ": " + n + " records");
+      } catch (Exception alone) {
+        outcome.failed.putIfAbsent(study, alone);
+        out.println(p.label + ": " + study + ": FAILED");
+      }
+    }
   }
 
   private static long runWindow(

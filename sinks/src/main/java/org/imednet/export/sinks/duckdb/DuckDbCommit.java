@@ -40,6 +40,17 @@ final class DuckDbCommit {
   static <T> T inOneTransaction(Path db, Path runDir, String memoryLimit, Work<T> work)
       throws IOException, SQLException {
     Files.createDirectories(db.getParent());
+    // Several pipelines of one JVM (a backfill's windows) may commit into one file: one at a time.
+    synchronized (COMMITS.computeIfAbsent(db.toAbsolutePath().normalize(), k -> new Object())) {
+      return commit(db, runDir, memoryLimit, work);
+    }
+  }
+
+  private static final java.util.concurrent.ConcurrentMap<Path, Object> COMMITS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static <T> T commit(Path db, Path runDir, String memoryLimit, Work<T> work)
+      throws IOException, SQLException {
     T result;
     try (Connection connection = DriverManager.getConnection("jdbc:duckdb:" + db);
         Statement st = connection.createStatement()) {

@@ -32,6 +32,9 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
   private final String runId;
   private final @Nullable LedgerRun ledger;
 
+  private static final java.util.concurrent.ConcurrentMap<String, Object> COMMITS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Local folders, or remote ones ({@code s3://…}) when {@code lake} is remote. */
   CommitLakeFn(
       String lake,
@@ -65,26 +68,31 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
       formRows = commit.formRows;
       committed = commit.committed;
     } else {
-      LakeCommit commit =
-          new LakeCommit(
-              Path.of(lake), Path.of(lakeRun), Path.of(metadata), Path.of(metadataRun), ledger);
-      try {
-        commit.commit(staged.getValue());
-        if (ledger != null) {
-          // After the swap: a run killed before this line is repeated from the previous mark.
-          Map<String, Map<String, Long>> rows = new java.util.TreeMap<>(commit.formRows);
-          ledger.studies().forEach(study -> rows.putIfAbsent(study, Map.of()));
-          Map<String, java.time.LocalDateTime> formMarks = new java.util.TreeMap<>();
-          Map<String, Map<String, java.time.LocalDateTime>> tableMarks = new java.util.TreeMap<>();
-          commit.marks(staged.getValue(), formMarks, tableMarks);
-          LakeLedger.record(Path.of(lake), ledger, rows, formMarks, tableMarks);
+      // Several pipelines of one JVM (a backfill's windows) may commit into one lake: one at a
+      // time.
+      synchronized (COMMITS.computeIfAbsent(lake, k -> new Object())) {
+        LakeCommit commit =
+            new LakeCommit(
+                Path.of(lake), Path.of(lakeRun), Path.of(metadata), Path.of(metadataRun), ledger);
+        try {
+          commit.commit(staged.getValue());
+          if (ledger != null) {
+            // After the swap: a run killed before this line is repeated from the previous mark.
+            Map<String, Map<String, Long>> rows = new java.util.TreeMap<>(commit.formRows);
+            ledger.studies().forEach(study -> rows.putIfAbsent(study, Map.of()));
+            Map<String, java.time.LocalDateTime> formMarks = new java.util.TreeMap<>();
+            Map<String, Map<String, java.time.LocalDateTime>> tableMarks =
+                new java.util.TreeMap<>();
+            commit.marks(staged.getValue(), formMarks, tableMarks);
+            LakeLedger.record(Path.of(lake), ledger, rows, formMarks, tableMarks);
+          }
+        } finally {
+          commit.closeDuckDb();
         }
-      } finally {
-        commit.closeDuckDb();
+        commit.cleanUp();
+        formRows = commit.formRows;
+        committed = commit.committed;
       }
-      commit.cleanUp();
-      formRows = commit.formRows;
-      committed = commit.committed;
     }
     for (Map.Entry<String, Map<String, Long>> study : formRows.entrySet()) {
       for (Map.Entry<String, Long> form : study.getValue().entrySet()) {

@@ -55,7 +55,6 @@ bench_build
 WARM_EMULATOR=0
 
 imednet() { IMEDNET_BUILD_DIR="$PIPELINE_BUILD" "$REPO_DIR/imednet" "$@"; }
-secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 BACKFILL_RECORDS_SED='s/^Backfill: [0-9]* shards loaded now (\([0-9]*\) records).*/\1/p'
 
 backfill_args() {

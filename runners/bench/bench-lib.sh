@@ -277,3 +277,30 @@ print_table() {
     done
   } | tee -a "${RESULTS_FILE:-/dev/null}"
 }
+
+# --- shared by the scripts that read a DuckDB file and count a run's requests -----------------
+
+# sql_value QUERY: the single value a query of the DuckDB file $DB returns (read-only, ./imednet
+# sql on the benchmark's build).
+sql_value() {
+  local out
+  out="$(IMEDNET_BUILD_DIR="$PIPELINE_BUILD" "$REPO_DIR/imednet" sql "$DB" "$1" 2>"$WORK/sql.err")" || { cat "$WORK/sql.err" >&2; die "sql: $1"; }
+  sed -n 2p <<<"$out" | tr -d ' '
+}
+
+# requests_since MS: the requests the stopped emulator answered from the epoch milliseconds MS on:
+# its per-second counts from the first whole second at or after MS. The timed run's first request
+# comes seconds after its JVM started at MS; the warm-up's last one came before MS.
+requests_since() {
+  local since="$1" first
+  first="$(json_field "$EMU_STATS" firstRequestMillis)"
+  sed -n 's/.*"perSecond": *\[\([^]]*\)\].*/\1/p' "$EMU_STATS" | tr ',' '\n' |
+    awk -v skip="$(((since - first + 999) / 1000))" 'NR > skip { n += $1 } END { print n + 0 }'
+}
+
+# cpu_seconds NAME: user + system CPU seconds of run NAME's JVM (from /usr/bin/time -v).
+cpu_seconds() {
+  awk -F': *' '/User time|System time/ { s += $2 } END { printf "%.1f", s }' "$WORK/$1.time"
+}
+
+secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }

@@ -59,25 +59,6 @@ DB="$WORK/incremental.duckdb"
 
 imednet() { IMEDNET_BUILD_DIR="$PIPELINE_BUILD" "$REPO_DIR/imednet" "$@"; }
 
-sql_value() {
-  local out
-  out="$(imednet sql "$DB" "$1" 2>"$WORK/sql.err")" || { cat "$WORK/sql.err" >&2; die "sql: $1"; }
-  sed -n 2p <<<"$out" | tr -d ' '
-}
-
-requests_since() {
-  local since="$1" first
-  first="$(json_field "$EMU_STATS" firstRequestMillis)"
-  sed -n 's/.*"perSecond": *\[\([^]]*\)\].*/\1/p' "$EMU_STATS" | tr ',' '\n' |
-    awk -v skip="$(((since - first + 999) / 1000))" 'NR > skip { n += $1 } END { print n + 0 }'
-}
-
-cpu_seconds() {
-  awk -F': *' '/User time|System time/ { s += $2 } END { printf "%.1f", s }' "$WORK/$1.time"
-}
-
-secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
-
 # export_day NAME SPEC: a fresh emulator serving SPEC, warmed up, then the timed incremental
 # export into $DB; sets the RUN_* variables of run_export and REQUESTS, EMU_RUN_CPU.
 export_day() {

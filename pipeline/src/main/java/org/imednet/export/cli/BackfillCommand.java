@@ -78,6 +78,16 @@ final class BackfillCommand implements Runnable {
         description = "Length of each window, e.g. 7d, 30d, 12h (default: ${DEFAULT-VALUE}).")
     Duration window;
 
+    @Option(
+        names = "--windows-ahead",
+        paramLabel = "N",
+        defaultValue = "1",
+        description =
+            "Windows in flight at once (default: ${DEFAULT-VALUE}). More keep the request budget"
+                + " in use while a window starts and commits, but a killed run repeats the partial"
+                + " work of every window in flight. Snowflake: always 1.")
+    int windowsAhead;
+
     /** Plans and runs the backfill; prints one line per window and a summary. */
     int run(List<String> studies, Backfill.Target target, PrintStream out) throws Exception {
       List<Shard> plan;
@@ -86,7 +96,10 @@ final class BackfillCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw e instanceof UsageError ? e : new UsageError(e.getMessage());
       }
-      Backfill.Outcome outcome = Backfill.run(plan, target, out);
+      if (windowsAhead < 1) {
+        throw new UsageError("--windows-ahead must be at least 1, was " + windowsAhead);
+      }
+      Backfill.Outcome outcome = Backfill.run(plan, target, out, windowsAhead);
       out.println();
       out.println(
           "Backfill: "
@@ -245,7 +258,7 @@ final class BackfillCommand implements Runnable {
             }
 
             @Override
-            public int windowsAhead() {
+            public int maxWindowsAhead() {
               return 1;
             }
           },

@@ -31,12 +31,13 @@ import org.imednet.export.sinks.ledger.Shard;
  * finished shards. The same backfill after a kill, a failure or a change of mind reads the ledger
  * and runs only the shards it does not show; a shard is never fetched twice once committed.
  *
- * <p>Windows run in time order, all their studies in one pipeline, two windows at a time in one
- * JVM, so the request budget ({@code --requests-per-second}, per JVM) is shared by the whole
- * backfill and stays in use while a window starts or commits. When a window's run fails, each of
- * its studies is run alone to find the failing ones; a study that fails alone is reported and left
- * out of the windows not started yet (the window already running beside it may still commit it: the
- * ledger then shows a gap, which the next run of the backfill fills), the others go on.
+ * <p>Windows run in time order, all their studies in one pipeline, one window at a time by default
+ * ({@code --windows-ahead N} overlaps them), in one JVM, so the request budget ({@code
+ * --requests-per-second}, per JVM) is shared by the whole backfill. When a window's run fails, each
+ * of its studies is run alone to find the failing ones; a study that fails alone is reported and
+ * left out of the windows not started yet (with windows overlapping, the window already running
+ * beside it may still commit it: the ledger then shows a gap, which the next run of the backfill
+ * fills), the others go on.
  */
 public final class Backfill {
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
@@ -50,12 +51,12 @@ public final class Backfill {
     RunSummary export(List<String> studies, LedgerRun run) throws Exception;
 
     /**
-     * How many windows may run at once: {@link #WINDOWS_AHEAD}, or 1 where two runs of one JVM
-     * would share state (Snowflake's stage holds batch files named by their content, so two windows
-     * with an identical metadata batch would remove each other's file).
+     * The most windows that may run at once: unbounded, but 1 where two runs of one JVM would share
+     * state (Snowflake's stage holds batch files named by their content, so two windows with an
+     * identical metadata batch would remove each other's file).
      */
-    default int windowsAhead() {
-      return WINDOWS_AHEAD;
+    default int maxWindowsAhead() {
+      return Integer.MAX_VALUE;
     }
   }
 
@@ -116,16 +117,18 @@ public final class Backfill {
 
   /** Runs the shards of {@code plan} that {@code target} has not finished; prints one line each. */
   public static Outcome run(List<Shard> plan, Target target, PrintStream out) throws Exception {
-    return run(plan, target, out, target.windowsAhead());
+    return run(plan, target, out, WINDOWS_AHEAD);
   }
 
   /**
-   * Windows in flight at once. A window's run starts (JVM-local pipeline start-up, metadata lists,
-   * range planning) and ends (the commit) with seconds of few requests; with the next window
-   * already reading, the request budget stays in use. Commits into one target are serialized by the
-   * sinks, each window's in one transaction as before.
+   * Windows in flight at once by default: one. A window's run starts (pipeline start-up, metadata
+   * lists, range planning) and ends (the commit) with seconds of few requests; more windows in
+   * flight keep the request budget in use then, but a run killed loses the partial work of every
+   * window in flight, and a study failing in one window may already be running in the next (see
+   * docs/benchmarks.md for both, measured). Commits into one target are serialized by the sinks,
+   * each window's in one transaction as always.
    */
-  static final int WINDOWS_AHEAD = 2;
+  public static final int WINDOWS_AHEAD = 1;
 
   /** A window of the plan: submitted, or with nothing to do. */
   private static final class Pending {
@@ -149,7 +152,13 @@ public final class Backfill {
     }
   }
 
-  static Outcome run(List<Shard> plan, Target target, PrintStream out, int ahead) throws Exception {
+  /** As {@link #run(List, Target, PrintStream)}, with up to {@code ahead} windows in flight. */
+  public static Outcome run(List<Shard> plan, Target target, PrintStream out, int ahead)
+      throws Exception {
+    if (ahead < 1) {
+      throw new IllegalArgumentException("windows ahead must be at least 1, was " + ahead);
+    }
+    ahead = Math.min(ahead, target.maxWindowsAhead());
     Set<Shard> finished = target.finishedShards();
     Outcome outcome = new Outcome();
     Map<List<LocalDateTime>, List<Shard>> windows = new LinkedHashMap<>();

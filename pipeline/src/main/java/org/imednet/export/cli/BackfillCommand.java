@@ -151,6 +151,11 @@ final class BackfillCommand implements Runnable {
     }
 
     @Override
+    boolean readsWindows() {
+      return true;
+    }
+
+    @Override
     int exportLocked(ApiConfig api, List<String> studyKeys, String runId, Path lakeDir)
         throws Exception {
       return window.run(

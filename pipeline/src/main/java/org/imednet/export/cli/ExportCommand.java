@@ -151,11 +151,16 @@ final class ExportCommand implements Runnable {
       return "export parquet";
     }
 
+    /** Whether every run merges windows into the lake (a backfill), which needs its ledger. */
+    boolean readsWindows() {
+      return false;
+    }
+
     private int export() throws Exception {
       ApiConfig api = common.apiConfig();
       List<String> studyKeys = common.studies(studies, api);
       if (WriteHiveParquet.isRemote(lake)) {
-        if (common.incremental || !"export parquet".equals(commandName())) {
+        if (common.incremental || readsWindows()) {
           throw new UsageError(
               "--incremental and backfill need a local lake for now (its ledger and upsert);"
                   + " export the lake on "

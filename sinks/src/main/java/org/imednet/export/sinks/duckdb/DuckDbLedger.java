@@ -140,12 +140,9 @@ public final class DuckDbLedger {
       for (Map.Entry<String, Map<String, Long>> study : rowsPerForm.entrySet()) {
         String key = study.getKey();
         LocalDateTime windowFrom = run.windowFrom(key);
-        LocalDateTime mark = studyMaxModified.get(key);
         LedgerEntry before = previous.get(key);
-        if (windowFrom != null && before != null && before.highWaterMark() != null) {
-          mark =
-              mark == null || before.highWaterMark().isAfter(mark) ? before.highWaterMark() : mark;
-        }
+        LocalDateTime mark =
+            LedgerEntry.markAfter(before, windowFrom != null, studyMaxModified.get(key));
         long total = study.getValue().values().stream().mapToLong(Long::longValue).sum();
         Map<String, LocalDateTime> marks =
             TableMarks.after(before, windowFrom != null, tableMarks.getOrDefault(key, Map.of()));

@@ -67,4 +67,26 @@ public record LedgerEntry(
   private LocalDateTime earlier(@Nullable LocalDateTime mark) {
     return mark == null || startedAt.isBefore(mark) ? startedAt : mark;
   }
+
+  /**
+   * A study's high-water mark after a run that saw {@code now} (null: no row with a date): a study
+   * read from a window keeps the later of it and its previous mark; a study read whole has only
+   * what it saw.
+   */
+  public static @Nullable LocalDateTime markAfter(
+      @Nullable LedgerEntry before, boolean windowed, @Nullable LocalDateTime now) {
+    LocalDateTime previous = windowed && before != null ? before.highWaterMark() : null;
+    if (previous == null) {
+      return now;
+    }
+    return now == null || previous.isAfter(now) ? previous : now;
+  }
+
+  /** Puts {@code entry} into {@code latest} unless a row of its study committed later is there. */
+  public static void keepLatest(Map<String, LedgerEntry> latest, LedgerEntry entry) {
+    latest.merge(
+        entry.studyKey(),
+        entry,
+        (seen, e) -> e.committedAt().isAfter(seen.committedAt()) ? e : seen);
+  }
 }

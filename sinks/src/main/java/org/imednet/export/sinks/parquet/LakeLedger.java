@@ -55,10 +55,7 @@ public final class LakeLedger {
               time(row, "committed_at"),
               "invalidated".equals(row.path("mode").asText()),
               TableMarks.fromJson(row.path("table_marks").asText(null)));
-      LedgerEntry seen = out.get(e.studyKey());
-      if (seen == null || e.committedAt().isAfter(seen.committedAt())) {
-        out.put(e.studyKey(), e);
-      }
+      LedgerEntry.keepLatest(out, e);
     }
     return out;
   }
@@ -90,11 +87,8 @@ public final class LakeLedger {
     for (Map.Entry<String, Map<String, Long>> study : rowsPerForm.entrySet()) {
       String key = study.getKey();
       LocalDateTime from = run.windowFrom(key);
-      LocalDateTime mark = maxModified.get(key);
       LedgerEntry before = previous.get(key);
-      if (from != null && before != null && before.highWaterMark() != null) {
-        mark = mark == null || before.highWaterMark().isAfter(mark) ? before.highWaterMark() : mark;
-      }
+      LocalDateTime mark = LedgerEntry.markAfter(before, from != null, maxModified.get(key));
       ObjectNode row = rows.addObject();
       row.put("study_key", key);
       row.put("run_id", run.runId());

@@ -212,12 +212,10 @@ public final class SnowflakeLedger {
       for (Map.Entry<String, Map<String, Long>> study : rowsPerForm.entrySet()) {
         String key = study.getKey();
         LocalDateTime windowFrom = run.windowFrom(key);
-        LocalDateTime mark = HighWaterMarks.toTime(marks.get(key));
         LedgerEntry before = previous.get(key);
-        if (windowFrom != null && before != null && before.highWaterMark() != null) {
-          mark =
-              mark == null || before.highWaterMark().isAfter(mark) ? before.highWaterMark() : mark;
-        }
+        LocalDateTime mark =
+            LedgerEntry.markAfter(
+                before, windowFrom != null, HighWaterMarks.toTime(marks.get(key)));
         long total = study.getValue().values().stream().mapToLong(Long::longValue).sum();
         Map<String, LocalDateTime> nowMarks = new TreeMap<>();
         for (String windowed : ReadStudyMetadataTables.windowedTables()) {
@@ -276,10 +274,7 @@ public final class SnowflakeLedger {
                 parse(rs.getString(7)),
                 "invalidated".equals(rs.getString(3)),
                 TableMarks.fromJson(rs.getString(8)));
-        LedgerEntry seen = out.get(e.studyKey());
-        if (seen == null || e.committedAt().isAfter(seen.committedAt())) {
-          out.put(e.studyKey(), e);
-        }
+        LedgerEntry.keepLatest(out, e);
       }
     } catch (SQLException e) {
       if (mentions(e, "does not exist")) {

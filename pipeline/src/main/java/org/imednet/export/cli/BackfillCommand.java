@@ -34,8 +34,8 @@ import picocli.CommandLine.Option;
     header = "Load studies in resumable dateModified windows.",
     description = {
       "Load studies into a lake, DuckDB or Snowflake in shards of study x dateModified",
-      "window (--from, --to, --window), each window merged into the target and recorded",
-      "in its ledger. Run again after a kill or a",
+      "window (--from, --to, --window), in runs of a few studies of one window, each run",
+      "merged into the target and recorded in its ledger. Run again after a kill or a",
       "failure: only the shards the ledger does not show are fetched. A study that fails is",
       "reported and left out of later windows; the other studies go on.",
       "Exit codes: 0 every shard done, 5 some studies failed (named), 4 target locked,",
@@ -52,6 +52,11 @@ final class BackfillCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** {@code api} with its requests at {@code priority} among the runs in flight. */
+  static ApiConfig prioritized(ApiConfig api, int priority) {
+    return api.toBuilder().requestPriority(priority).build();
   }
 
   /** The options every backfill adds to its export command's. */
@@ -79,14 +84,26 @@ final class BackfillCommand implements Runnable {
     Duration window;
 
     @Option(
-        names = "--windows-ahead",
+        names = "--runs-ahead",
         paramLabel = "N",
-        defaultValue = "1",
+        defaultValue = "" + Backfill.RUNS_AHEAD,
         description =
-            "Windows in flight at once (default: ${DEFAULT-VALUE}). More keep the request budget"
-                + " in use while a window starts and commits, but a killed run repeats the partial"
-                + " work of every window in flight. Snowflake: always 1.")
-    int windowsAhead;
+            "Runs in flight at once (default: ${DEFAULT-VALUE}). The earliest run has the request"
+                + " budget; the others use what it leaves while it starts and commits. A killed"
+                + " backfill repeats the partial work of the runs in flight. Snowflake: always 1.")
+    int runsAhead;
+
+    @Option(
+        names = "--studies-per-run",
+        paramLabel = "N",
+        description =
+            "Studies of a window exported and committed together (default: the window's studies"
+                + " when there are at least "
+                + Backfill.MIN_RUNS
+                + " windows, else fewer so the backfill has about "
+                + Backfill.MIN_RUNS
+                + " runs).")
+    Integer studiesPerRun;
 
     /** Plans and runs the backfill; prints one line per window and a summary. */
     int run(List<String> studies, Backfill.Target target, PrintStream out) throws Exception {
@@ -96,10 +113,17 @@ final class BackfillCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw e instanceof UsageError ? e : new UsageError(e.getMessage());
       }
-      if (windowsAhead < 1) {
-        throw new UsageError("--windows-ahead must be at least 1, was " + windowsAhead);
+      Backfill.Schedule schedule;
+      try {
+        schedule = Backfill.Schedule.of(runsAhead, studiesPerRun == null ? 0 : studiesPerRun);
+        if (studiesPerRun != null && studiesPerRun < 1) {
+          throw new IllegalArgumentException(
+              "--studies-per-run must be at least 1, was " + studiesPerRun);
+        }
+      } catch (IllegalArgumentException e) {
+        throw new UsageError(e.getMessage());
       }
-      Backfill.Outcome outcome = Backfill.run(plan, target, out, windowsAhead);
+      Backfill.Outcome outcome = Backfill.run(plan, target, out, schedule);
       out.println();
       out.println(
           "Backfill: "
@@ -167,8 +191,8 @@ final class BackfillCommand implements Runnable {
             }
 
             @Override
-            public RunSummary export(List<String> windowStudies, LedgerRun run) {
-              return ExportJob.run(spec(api, windowStudies, run));
+            public RunSummary export(List<String> runStudies, LedgerRun run, int priority) {
+              return ExportJob.run(spec(prioritized(api, priority), runStudies, run));
             }
           },
           System.out);
@@ -212,8 +236,8 @@ final class BackfillCommand implements Runnable {
             }
 
             @Override
-            public RunSummary export(List<String> windowStudies, LedgerRun run) {
-              return ExportJob.run(spec(api, windowStudies, db, table, run));
+            public RunSummary export(List<String> runStudies, LedgerRun run, int priority) {
+              return ExportJob.run(spec(prioritized(api, priority), runStudies, db, table, run));
             }
           },
           System.out);
@@ -257,13 +281,17 @@ final class BackfillCommand implements Runnable {
             }
 
             @Override
-            public RunSummary export(List<String> windowStudies, LedgerRun run) {
+            public RunSummary export(List<String> runStudies, LedgerRun run, int priority) {
               return ExportJob.run(
-                  common.spec(api, windowStudies).snowflake(load).ledger(run).build());
+                  common
+                      .spec(prioritized(api, priority), runStudies)
+                      .snowflake(load)
+                      .ledger(run)
+                      .build());
             }
 
             @Override
-            public int maxWindowsAhead() {
+            public int maxRunsAhead() {
               return 1;
             }
           },

@@ -46,6 +46,7 @@ public final class ApiConfig implements Serializable {
   private final double requestsPerSecond;
   private final int pageSize;
   private final @Nullable String malformedPagesDir;
+  private final int requestPriority;
 
   private ApiConfig(Builder b) {
     this.baseUrl = b.baseUrl;
@@ -59,6 +60,7 @@ public final class ApiConfig implements Serializable {
     this.requestsPerSecond = b.requestsPerSecond;
     this.pageSize = b.pageSize;
     this.malformedPagesDir = b.malformedPagesDir;
+    this.requestPriority = b.requestPriority;
   }
 
   public static Builder builder() {
@@ -78,6 +80,7 @@ public final class ApiConfig implements Serializable {
     b.requestsPerSecond = requestsPerSecond;
     b.pageSize = pageSize;
     b.malformedPagesDir = malformedPagesDir;
+    b.requestPriority = requestPriority;
     return b;
   }
 
@@ -174,6 +177,14 @@ public final class ApiConfig implements Serializable {
     return malformedPagesDir;
   }
 
+  /**
+   * Where this configuration's requests stand among those waiting for the same JVM-wide gate: lower
+   * values are sent first. Default 0.
+   */
+  public int requestPriority() {
+    return requestPriority;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     if (!(o instanceof ApiConfig)) {
@@ -190,7 +201,8 @@ public final class ApiConfig implements Serializable {
         && maxConcurrentRequests == c.maxConcurrentRequests
         && Double.compare(requestsPerSecond, c.requestsPerSecond) == 0
         && pageSize == c.pageSize
-        && Objects.equals(malformedPagesDir, c.malformedPagesDir);
+        && Objects.equals(malformedPagesDir, c.malformedPagesDir)
+        && requestPriority == c.requestPriority;
   }
 
   @Override
@@ -222,6 +234,7 @@ public final class ApiConfig implements Serializable {
         + ", pageSize="
         + pageSize
         + (malformedPagesDir == null ? "" : ", malformedPagesDir=" + malformedPagesDir)
+        + (requestPriority == 0 ? "" : ", requestPriority=" + requestPriority)
         + "}";
   }
 
@@ -238,8 +251,20 @@ public final class ApiConfig implements Serializable {
     private double requestsPerSecond = 0;
     private int pageSize = MAX_PAGE_SIZE;
     private @Nullable String malformedPagesDir;
+    private int requestPriority;
 
     private Builder() {}
+
+    /**
+     * Lower values are sent first when requests of several configurations wait for the same gate
+     * (same base URL and limits) in one JVM. Default 0. A backfill gives each of its runs in flight
+     * its place in the plan, so the earliest run has the whole budget and the later ones take only
+     * what it leaves unused (its start, its commit, the tail of its pages).
+     */
+    public Builder requestPriority(int priority) {
+      this.requestPriority = priority;
+      return this;
+    }
 
     /**
      * Keeps the body of a response that is still malformed after the last retry in a file under

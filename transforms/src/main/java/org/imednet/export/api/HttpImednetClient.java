@@ -190,7 +190,7 @@ public final class HttpImednetClient implements ImednetApi {
   private ApiPage attempt(URI uri, String context, PageQuery query)
       throws IOException, TransientFailure {
     Response response;
-    try (RequestGate.Permit permit = gate.acquire(sleeper)) {
+    try (RequestGate.Permit permit = gate.acquire(sleeper, config.requestPriority())) {
       requestsSent.incrementAndGet();
       response = send(uri);
     } catch (InterruptedException e) {

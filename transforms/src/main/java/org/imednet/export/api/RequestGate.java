@@ -1,8 +1,11 @@
 package org.imednet.export.api;
 
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -10,11 +13,21 @@ import java.util.function.LongSupplier;
  * is set, requests spaced at least {@code 1/rate} seconds apart. Gates live in a static registry
  * keyed by base URL and limits, because a runner creates many DoFn instances (each with its own
  * client) in one worker JVM and together they must stay within the budget.
+ *
+ * <p>Waiting requests get a slot in order of {@link ApiConfig#requestPriority()} (lower first),
+ * then of arrival, so two pipelines sharing a gate (a backfill's runs in flight) do not split the
+ * budget: the first takes what it can use and the second only the rest.
  */
 final class RequestGate {
   private static final ConcurrentMap<String, RequestGate> GATES = new ConcurrentHashMap<>();
 
-  private final Semaphore inFlight;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final PriorityQueue<Waiter> waiting =
+      new PriorityQueue<>(
+          Comparator.<Waiter>comparingInt(w -> w.priority).thenComparingLong(w -> w.arrival));
+  private long arrivals;
+  private int freeSlots;
   private final long maxIntervalNanos;
   private long intervalNanos;
   private final LongSupplier nanoClock;
@@ -22,7 +35,7 @@ final class RequestGate {
   private boolean started;
 
   RequestGate(int maxConcurrent, double requestsPerSecond, LongSupplier nanoClock) {
-    this.inFlight = new Semaphore(maxConcurrent, true);
+    this.freeSlots = maxConcurrent;
     this.intervalNanos = requestsPerSecond > 0 ? (long) Math.ceil(1e9 / requestsPerSecond) : 0;
     this.maxIntervalNanos = 2 * intervalNanos;
     this.nanoClock = nanoClock;
@@ -39,19 +52,71 @@ final class RequestGate {
                 config.maxConcurrentRequests(), config.requestsPerSecond(), System::nanoTime));
   }
 
-  /** Waits for a free slot and for the rate budget; close the permit when the request is done. */
+  /** As {@link #acquire(Sleeper, int)} at priority 0. */
   Permit acquire(Sleeper sleeper) throws InterruptedException {
-    inFlight.acquire();
+    return acquire(sleeper, 0);
+  }
+
+  /**
+   * Waits for a free slot (requests with a lower {@code priority} first, then by arrival) and for
+   * the rate budget; close the permit when the request is done.
+   */
+  Permit acquire(Sleeper sleeper, int priority) throws InterruptedException {
+    takeSlot(priority);
     try {
       long waitNanos = reserve();
       if (waitNanos > 0) {
         sleeper.sleep(java.time.Duration.ofNanos(waitNanos));
       }
     } catch (InterruptedException | RuntimeException e) {
-      inFlight.release();
+      releaseSlot();
       throw e;
     }
-    return inFlight::release;
+    return this::releaseSlot;
+  }
+
+  private void takeSlot(int priority) throws InterruptedException {
+    lock.lock();
+    try {
+      Waiter me = new Waiter(priority, arrivals++);
+      waiting.add(me);
+      try {
+        while (freeSlots == 0 || waiting.peek() != me) {
+          changed.await();
+        }
+      } catch (InterruptedException e) {
+        waiting.remove(me);
+        changed.signalAll();
+        throw e;
+      }
+      waiting.poll();
+      freeSlots--;
+      // The next in line may find a slot free too.
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void releaseSlot() {
+    lock.lock();
+    try {
+      freeSlots++;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A request waiting for a slot. */
+  private static final class Waiter {
+    final int priority;
+    final long arrival;
+
+    Waiter(int priority, long arrival) {
+      this.priority = priority;
+      this.arrival = arrival;
+    }
   }
 
   /** Reserves the next send time and returns how long the caller must wait for it. */
@@ -85,7 +150,22 @@ final class RequestGate {
   }
 
   int availableSlots() {
-    return inFlight.availablePermits();
+    lock.lock();
+    try {
+      return freeSlots;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Requests waiting for a slot. */
+  int waitingRequests() {
+    lock.lock();
+    try {
+      return waiting.size();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Releases the concurrency slot. */

@@ -58,6 +58,83 @@ class RequestGateTest {
   }
 
   @Test
+  void waitingRequestsGetTheSlotLowerPriorityFirstThenInArrivalOrder() throws Exception {
+    RequestGate gate = new RequestGate(1, 0, System::nanoTime);
+    RequestGate.Permit held = gate.acquire(d -> {});
+    List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Thread> threads = new ArrayList<>();
+    int[][] arrivals = {{5, 0}, {1, 1}, {3, 2}, {1, 3}, {0, 4}};
+    for (int[] a : arrivals) {
+      Thread t =
+          new Thread(
+              () -> {
+                try (RequestGate.Permit p = gate.acquire(d -> {}, a[0])) {
+                  order.add(a[0] + "/" + a[1]);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+      t.start();
+      threads.add(t);
+      // Each waits before the next arrives, so arrival order is known.
+      awaitWaiting(gate, threads.size());
+    }
+    held.close();
+    for (Thread t : threads) {
+      t.join(10_000);
+    }
+    assertEquals(List.of("0/4", "1/1", "1/3", "3/2", "5/0"), order);
+    assertEquals(1, gate.availableSlots());
+    assertEquals(0, gate.waitingRequests());
+  }
+
+  @Test
+  void anInterruptedWaiterLeavesTheQueueAndTheOthersStillGetTheirTurn() throws Exception {
+    RequestGate gate = new RequestGate(1, 0, System::nanoTime);
+    RequestGate.Permit held = gate.acquire(d -> {});
+    AtomicLong served = new AtomicLong();
+    Thread first =
+        new Thread(
+            () -> {
+              try (RequestGate.Permit p = gate.acquire(d -> {}, 0)) {
+                served.incrementAndGet();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    Thread second =
+        new Thread(
+            () -> {
+              try (RequestGate.Permit p = gate.acquire(d -> {}, 1)) {
+                served.addAndGet(10);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    first.start();
+    awaitWaiting(gate, 1);
+    second.start();
+    awaitWaiting(gate, 2);
+    first.interrupt();
+    first.join(10_000);
+    assertEquals(1, gate.waitingRequests());
+    held.close();
+    second.join(10_000);
+    assertEquals(10, served.get());
+    assertEquals(1, gate.availableSlots());
+  }
+
+  private static void awaitWaiting(RequestGate gate, int n) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (gate.waitingRequests() < n) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("never saw " + n + " waiting requests");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
   void oneGatePerJvmForTheSameBaseUrlAndLimits() {
     ApiConfig c =
         ApiConfig.builder()

@@ -169,6 +169,15 @@ final class CliFixture {
    * number of form rows in all.
    */
   static void assertSameTables(Path expected, Path actual, long formRows) throws Exception {
+    assertSameTables(expected, actual, formRows, Map.of());
+  }
+
+  /**
+   * As {@link #assertSameTables(Path, Path, long)}, comparing only the rows of table {@code t} that
+   * match {@code where.get(t)} (an SQL condition) where one is given.
+   */
+  static void assertSameTables(Path expected, Path actual, long formRows, Map<String, String> where)
+      throws Exception {
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = c.createStatement()) {
       st.execute("ATTACH '" + expected + "' AS e (READ_ONLY)");
@@ -205,12 +214,16 @@ final class CliFixture {
                       + way[0]
                       + ".\""
                       + t
-                      + "\" EXCEPT ALL "
+                      + "\""
+                      + (where.containsKey(t) ? " WHERE " + where.get(t) : "")
+                      + " EXCEPT ALL "
                       + select
                       + way[1]
                       + ".\""
                       + t
-                      + "\")")) {
+                      + "\""
+                      + (where.containsKey(t) ? " WHERE " + where.get(t) : "")
+                      + ")")) {
             rs.next();
             assertEquals(0L, rs.getLong(1), t + ": rows of " + way[0] + " missing in " + way[1]);
           }

@@ -39,12 +39,20 @@ public final class FaultPlan {
     return new Builder();
   }
 
-  /** Counts the request against every rule; returns the faults that apply, hooks first. */
+  /** As {@link #match(String, String, String)} for a request without a query. */
   List<Fault> match(String path, String resource) {
+    return match(path, resource, "");
+  }
+
+  /**
+   * Counts the request (decoded path, resource, decoded query string) against every rule; returns
+   * the faults that apply, hooks first.
+   */
+  List<Fault> match(String path, String resource, String query) {
     List<Fault> hooks = new ArrayList<>(1);
     Fault terminal = null;
     for (Rule rule : rules) {
-      if (!rule.matches(path, resource)) {
+      if (!rule.matches(path, resource, query)) {
         continue;
       }
       long n = rule.seen.incrementAndGet();
@@ -97,6 +105,7 @@ public final class FaultPlan {
     private final Builder parent;
     private final Pattern path;
     private final String resource;
+    private Pattern query;
     private long nth = 1;
     private long times = 1;
 
@@ -104,6 +113,15 @@ public final class FaultPlan {
       this.parent = parent;
       this.path = path;
       this.resource = resource;
+    }
+
+    /**
+     * Only requests whose decoded query string contains a match of {@code regex}, e.g. {@code
+     * "dateModified>=2024-01-01T12"}.
+     */
+    public RuleBuilder whereQuery(String regex) {
+      this.query = Pattern.compile(regex);
+      return this;
     }
 
     /** The first matching request (1-based) that gets the fault. Default 1. */
@@ -125,7 +143,7 @@ public final class FaultPlan {
     }
 
     public Builder fault(Fault fault) {
-      parent.rules.add(new Rule(path, resource, nth, times, fault));
+      parent.rules.add(new Rule(path, resource, query, nth, times, fault));
       return parent;
     }
   }
@@ -133,21 +151,26 @@ public final class FaultPlan {
   private static final class Rule {
     final Pattern path;
     final String resource;
+    final Pattern query;
     final long nth;
     final long times;
     final Fault fault;
     final AtomicLong seen = new AtomicLong();
 
-    Rule(Pattern path, String resource, long nth, long times, Fault fault) {
+    Rule(Pattern path, String resource, Pattern query, long nth, long times, Fault fault) {
       this.path = path;
       this.resource = resource;
+      this.query = query;
       this.nth = nth;
       this.times = times;
       this.fault = fault;
     }
 
-    boolean matches(String requestPath, String requestResource) {
+    boolean matches(String requestPath, String requestResource, String requestQuery) {
       if (path != null && !path.matcher(requestPath).matches()) {
+        return false;
+      }
+      if (query != null && !query.matcher(requestQuery).find()) {
         return false;
       }
       return resource == null || resource.equals(requestResource);

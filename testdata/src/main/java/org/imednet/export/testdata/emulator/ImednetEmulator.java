@@ -408,7 +408,11 @@ public final class ImednetEmulator implements AutoCloseable {
     String resourceName =
         segments.length >= 7 ? decodeSegment(segments[6]) : segments.length == 5 ? "studies" : "";
     Fault terminal = null;
-    for (Fault f : faults.match(path, resourceName)) {
+    String decodedQuery =
+        rawQuery == null
+            ? ""
+            : java.net.URLDecoder.decode(rawQuery, java.nio.charset.StandardCharsets.UTF_8);
+    for (Fault f : faults.match(path, resourceName, decodedQuery)) {
       if (f.kind() == Fault.Kind.RUN) {
         f.hook().run();
       } else {

@@ -224,50 +224,15 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
             .inc(page.totalElements());
       }
       JsonItems items = page.items();
-      int[] kept = new int[items.size()];
-      int keptCount = 0;
-      Long maxId = last;
-      for (int i = 0; i < items.size(); i++) {
-        long id = PlanRecordRangesFn.recordId(form, items.recordId(i), "record at " + location);
-        if (maxId != null && id <= maxId) {
-          throw new ImednetApiException(
-              "Study '"
-                  + study
-                  + "' form "
-                  + formKey
-                  + ", "
-                  + location
-                  + ": recordId "
-                  + id
-                  + " does not ascend past "
-                  + maxId
-                  + "; the server did not apply the recordId filter or sort, so keyset paging"
-                  + " would repeat or skip records",
-              200,
-              null);
-        }
-        maxId = id;
-        if (upTo != null && id > upTo) {
-          continue;
-        }
-        JsonNode recordFormId = items.formId(i);
-        if (recordFormId != null
-            && recordFormId.canConvertToLong()
-            && recordFormId.longValue() != formId) {
-          otherForm++;
-          continue;
-        }
-        kept[keptCount++] = i;
-      }
+      Checked checked = check(form, items, last, upTo, location);
+      otherForm += checked.otherForm;
+      Long maxId = checked.maxId;
       // The first page of a form's first range is emitted even when empty, so an empty form still
       // reaches the sinks.
       queue.put(
           new Event(
               range,
-              new RecordPage(
-                  form,
-                  location,
-                  keptCount == items.size() ? items : items.select(Arrays.copyOf(kept, keptCount))),
+              new RecordPage(form, location, checked.kept),
               pageNo == 1 && range.index() == 0,
               0,
               false,
@@ -279,6 +244,77 @@ final class FetchRecordPagesFn extends DoFn<RecordRange, RecordPage> {
       }
       last = maxId;
     }
+  }
+
+  /** Counts records of other forms a page held (see the class documentation). */
+  static void countOtherForm(long n) {
+    OTHER_FORM.inc(n);
+  }
+
+  /** A page's records after {@link #check}: those of the form and range, and the last id seen. */
+  static final class Checked {
+    final JsonItems kept;
+    final @Nullable Long maxId;
+    final long otherForm;
+
+    Checked(JsonItems kept, @Nullable Long maxId, long otherForm) {
+      this.kept = kept;
+      this.maxId = maxId;
+      this.otherForm = otherForm;
+    }
+  }
+
+  /**
+   * Checks a keyset page read after {@code last} (null: from the start) up to {@code upTo} (null:
+   * open): its ids must ascend past {@code last}; records past {@code upTo} belong to another range
+   * and records of another form are dropped (counted).
+   */
+  static Checked check(
+      FormContext form, JsonItems items, @Nullable Long last, @Nullable Long upTo, String location)
+      throws ImednetApiException {
+    String study = form.studyKey();
+    String formKey = form.form().formKey();
+    long formId = form.form().formId();
+    int[] kept = new int[items.size()];
+    int keptCount = 0;
+    long otherForm = 0;
+    Long maxId = last;
+    for (int i = 0; i < items.size(); i++) {
+      long id = PlanRecordRangesFn.recordId(form, items.recordId(i), "record at " + location);
+      if (maxId != null && id <= maxId) {
+        throw new ImednetApiException(
+            "Study '"
+                + study
+                + "' form "
+                + formKey
+                + ", "
+                + location
+                + ": recordId "
+                + id
+                + " does not ascend past "
+                + maxId
+                + "; the server did not apply the recordId filter or sort, so keyset paging"
+                + " would repeat or skip records",
+            200,
+            null);
+      }
+      maxId = id;
+      if (upTo != null && id > upTo) {
+        continue;
+      }
+      JsonNode recordFormId = items.formId(i);
+      if (recordFormId != null
+          && recordFormId.canConvertToLong()
+          && recordFormId.longValue() != formId) {
+        otherForm++;
+        continue;
+      }
+      kept[keptCount++] = i;
+    }
+    return new Checked(
+        keptCount == items.size() ? items : items.select(Arrays.copyOf(kept, keptCount)),
+        maxId,
+        otherForm);
   }
 
   @Teardown

@@ -16,6 +16,7 @@ import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.TupleTag;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.ApiPage;
 import org.imednet.export.api.ImednetApi;
@@ -25,10 +26,17 @@ import org.imednet.export.api.ImednetResources;
 import org.imednet.export.api.PageQuery;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.model.FormContext;
+import org.imednet.export.model.RecordPage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Asks the API for a form's record count and first and last recordId (two one-record requests) and
- * cuts the span into {@link RecordRange}s of about {@code recordsPerRange} records each.
+ * Reads a form's first page of records (which gives the API's count) and plans the rest: nothing
+ * when the page holds the whole form, one open range after it when about {@code recordsPerRange}
+ * records or fewer remain, otherwise (after a one-record request for the form's last recordId) the
+ * span after the first page cut into {@link RecordRange}s of about {@code recordsPerRange} records.
+ * The first page is emitted at once on {@link #PAGES}, so a form that fits in one page costs one
+ * request in all.
  *
  * <p>With API latency these requests dominate the start of an export, so the forms of a bundle are
  * planned concurrently, up to {@link ApiConfig#maxConcurrentRequests()} at a time (the per-JVM
@@ -36,6 +44,13 @@ import org.imednet.export.model.FormContext;
  */
 final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(PlanRecordRangesFn.class);
+
+  /** The ranges still to read: the main output. */
+  static final TupleTag<RecordRange> RANGES = new TupleTag<RecordRange>() {};
+
+  /** The first page of each planned form. */
+  static final TupleTag<RecordPage> PAGES = new TupleTag<RecordPage>() {};
 
   private final ApiConfig config;
   private final ImednetApiFactory factory;
@@ -44,7 +59,7 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
   private final boolean planRanges;
   private transient ImednetApi api;
   private transient ExecutorService planners;
-  private transient Deque<Future<List<RecordRange>>> pending;
+  private transient Deque<Future<Planned>> pending;
 
   PlanRecordRangesFn(
       ApiConfig config,
@@ -71,10 +86,10 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
   }
 
   @ProcessElement
-  public void process(@Element FormContext form, OutputReceiver<RecordRange> out)
+  public void process(@Element FormContext form, MultiOutputReceiver out)
       throws IOException, InterruptedException {
     if (!planRanges) {
-      out.output(RecordRange.unplanned(form));
+      out.get(RANGES).output(RecordRange.unplanned(form));
       return;
     }
     // The client counts retries with a Beam counter: report into this step's metrics container.
@@ -82,7 +97,7 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
     pending.add(planners.submit(ReaderThreads.inMetricsScope(metrics, () -> plan(form))));
     while (!pending.isEmpty()
         && (pending.peek().isDone() || pending.size() >= config.maxConcurrentRequests())) {
-      emit(pending.poll(), out::output);
+      emit(pending.poll(), out.get(RANGES)::output, out.get(PAGES)::output);
     }
   }
 
@@ -91,15 +106,32 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
     while (!pending.isEmpty()) {
       emit(
           pending.poll(),
-          range -> c.output(range, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+          range ->
+              c.output(RANGES, range, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE),
+          page -> c.output(PAGES, page, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
     }
   }
 
-  private static void emit(Future<List<RecordRange>> planned, Consumer<RecordRange> out)
+  /** A planned form: its first page, the ranges after it, and records of other forms dropped. */
+  private static final class Planned {
+    final RecordPage firstPage;
+    final List<RecordRange> ranges;
+    final long otherForm;
+
+    Planned(RecordPage firstPage, List<RecordRange> ranges, long otherForm) {
+      this.firstPage = firstPage;
+      this.ranges = ranges;
+      this.otherForm = otherForm;
+    }
+  }
+
+  /** Emits (and counts) a planned form's first page and its ranges, on the DoFn's thread. */
+  private static void emit(
+      Future<Planned> future, Consumer<RecordRange> ranges, Consumer<RecordPage> pages)
       throws IOException, InterruptedException {
-    List<RecordRange> ranges;
+    Planned planned;
     try {
-      ranges = planned.get();
+      planned = future.get();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IOException) {
@@ -110,41 +142,73 @@ final class PlanRecordRangesFn extends DoFn<FormContext, RecordRange> {
       }
       throw new IOException(cause);
     }
-    ranges.forEach(out);
+    RecordPage first = planned.firstPage;
+    FormContext form = first.form();
+    String study = form.studyKey();
+    String formKey = form.form().formKey();
+    ExportMetrics.counter(ExportMetrics.Metric.PAGES_FETCHED, study, formKey).inc();
+    ExportMetrics.counter(ExportMetrics.Metric.RECORDS_FETCHED, study, formKey).inc(first.size());
+    // Emitted even when empty, so an empty form still reaches the sinks.
+    pages.accept(first);
+    if (planned.otherForm > 0) {
+      FetchRecordPagesFn.countOtherForm(planned.otherForm);
+      LOG.warn(
+          "Study '{}' form {}: the API returned {} records of other forms despite formId=={} in"
+              + " the first page; they were not exported as this form",
+          study,
+          formKey,
+          planned.otherForm,
+          form.form().formId());
+    }
+    planned.ranges.forEach(ranges);
   }
 
-  /** Runs on a planner thread: one or two one-record requests, then the form's ranges. */
-  private List<RecordRange> plan(FormContext form) throws IOException {
+  /**
+   * Runs on a planner thread: the form's first page, and if it is full the last recordId (a
+   * one-record request), then the ranges after the first page.
+   */
+  private Planned plan(FormContext form) throws IOException {
     String study = form.studyKey();
     String formFilter =
         "formId==" + form.form().formId() + (recordFilter == null ? "" : ";" + recordFilter);
+    String location = "records " + formFilter + " page 1";
+    int size = config.pageSize();
     ApiPage first =
         api.getPage(
-            study, ImednetResources.RECORDS, PageQuery.of(0, 1, "recordId,ASC", formFilter));
+            study, ImednetResources.RECORDS, PageQuery.of(0, size, "recordId,ASC", formFilter));
     ExportMetrics.counter(ExportMetrics.Metric.API_TOTAL_ELEMENTS, study, form.form().formKey())
         .inc(first.totalElements());
-    if (first.size() == 0 || first.totalElements() <= recordsPerRange) {
-      return List.of(new RecordRange(form, 0, 1, null, null));
+    FetchRecordPagesFn.Checked checked =
+        FetchRecordPagesFn.check(form, first.items(), null, null, location);
+    RecordPage page = new RecordPage(form, location, checked.kept);
+    if (first.items().size() < size) {
+      // A short page: the whole form.
+      return new Planned(page, List.of(), checked.otherForm);
     }
-    long min = recordId(form, first.items().recordId(0), "first record");
+    long after = checked.maxId;
+    long remaining = Math.max(0, first.totalElements() - first.items().size());
+    if (remaining <= recordsPerRange) {
+      // One more range, open above: no need to know where the form ends.
+      return new Planned(
+          page, List.of(new RecordRange(form, 1, 2, after, null)), checked.otherForm);
+    }
     ApiPage last =
         api.getPage(
             study, ImednetResources.RECORDS, PageQuery.of(0, 1, "recordId,DESC", formFilter));
-    if (last.size() == 0) {
-      // The form was emptied between the two requests; one open range still reads whatever is
-      // there.
-      return List.of(new RecordRange(form, 0, 1, null, null));
-    }
-    long max = recordId(form, last.items().recordId(0), "last record");
-    List<Long> cuts = RecordRanges.boundaries(min, max, first.totalElements(), recordsPerRange);
+    long max = last.size() == 0 ? after : recordId(form, last.items().recordId(0), "last record");
+    // Ranges after the first page, numbered after it (the first page is range 0 of the form).
+    List<Long> cuts =
+        max <= after
+            ? List.of()
+            : RecordRanges.boundaries(after + 1, max, remaining, recordsPerRange);
     int count = cuts.size() + 1;
     List<RecordRange> ranges = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      @Nullable Long after = i == 0 ? null : cuts.get(i - 1);
+      long from = i == 0 ? after : cuts.get(i - 1);
       @Nullable Long upTo = i == count - 1 ? null : cuts.get(i);
-      ranges.add(new RecordRange(form, i, count, after, upTo));
+      ranges.add(new RecordRange(form, i + 1, count + 1, from, upTo));
     }
-    return ranges;
+    return new Planned(page, ranges, checked.otherForm);
   }
 
   /** A record's {@code recordId} value as a long; anything else cannot be keyset-paged. */

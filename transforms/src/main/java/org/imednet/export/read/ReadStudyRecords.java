@@ -9,6 +9,7 @@ import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.Impulse;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -16,6 +17,9 @@ import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.ImednetApiFactory;
 import org.imednet.export.model.FormContext;
@@ -38,8 +42,10 @@ import org.imednet.export.model.RecordPageCoder;
  * }</pre>
  *
  * <p>Shape: study keys → list forms and variables per study → one {@link FormContext} per selected
- * form → {@code Reshuffle} → plan recordId ranges per form (two one-record requests) → {@code
- * Reshuffle} → keyset-paged fetch of each range → one {@link RecordPage} per API page.
+ * form → {@code Reshuffle} → read each form's first page (emitted at once) and, if it is full, plan
+ * recordId ranges after it (one more, one-record request) → {@code Reshuffle} → keyset-paged fetch
+ * of each range → one {@link RecordPage} per API page. A form that fits in one page costs one
+ * request.
  *
  * <p>Guarantees:
  *
@@ -155,11 +161,11 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
   }
 
   /**
-   * Whether each form's recordId span is planned into parallel ranges (one or two one-record
-   * requests per form, the default), or read as one keyset range whose first page also gives the
-   * API's count. Without planning an empty form costs one request instead of two: for reads of a
-   * few changed records per form (an incremental export) the planning requests are most of the
-   * requests.
+   * Whether a form with more than one page of records is planned into parallel ranges (the default:
+   * after its first page, one one-record request for its last recordId), or read as one keyset
+   * range, page after page. Either way a form that fits in one page costs one request; without
+   * planning a bigger form saves that one request but is read sequentially, which suits reads of a
+   * few changed records per form (an incremental export).
    */
   public ReadStudyRecords withRangesPlanned(boolean plan) {
     return new ReadStudyRecords(settings.withRangesPlanned(plan), studies, allStudies);
@@ -254,25 +260,36 @@ public final class ReadStudyRecords extends PTransform<PBegin, PCollection<Recor
       ApiConfig config = settings.config;
       FormSelection selection =
           new FormSelection(settings.forms, settings.variables, strictSelection);
-      return studyKeys
-          .apply("ListForms", ParDo.of(new ListFormsFn(config, settings.factory, selection)))
-          .setCoder(SerializableCoder.of(FormContext.class))
-          .apply("ReshuffleForms", Reshuffle.viaRandomKey())
-          .apply(
-              "PlanRanges",
-              ParDo.of(
-                  new PlanRecordRangesFn(
-                      config,
-                      settings.factory,
-                      settings.recordsPerRange,
-                      settings.recordFilter,
-                      settings.planRanges)))
-          .setCoder(SerializableCoder.of(RecordRange.class))
-          .apply("ReshuffleRanges", Reshuffle.viaRandomKey())
-          .apply(
-              "FetchPages",
-              ParDo.of(new FetchRecordPagesFn(config, settings.factory, settings.recordFilter)))
-          .setCoder(RecordPageCoder.of());
+      PCollectionTuple planned =
+          studyKeys
+              .apply("ListForms", ParDo.of(new ListFormsFn(config, settings.factory, selection)))
+              .setCoder(SerializableCoder.of(FormContext.class))
+              .apply("ReshuffleForms", Reshuffle.viaRandomKey())
+              .apply(
+                  "PlanRanges",
+                  ParDo.of(
+                          new PlanRecordRangesFn(
+                              config,
+                              settings.factory,
+                              settings.recordsPerRange,
+                              settings.recordFilter,
+                              settings.planRanges))
+                      .withOutputTags(
+                          PlanRecordRangesFn.RANGES, TupleTagList.of(PlanRecordRangesFn.PAGES)));
+      PCollection<RecordPage> firstPages =
+          planned.get(PlanRecordRangesFn.PAGES).setCoder(RecordPageCoder.of());
+      PCollection<RecordPage> rest =
+          planned
+              .get(PlanRecordRangesFn.RANGES)
+              .setCoder(SerializableCoder.of(RecordRange.class))
+              .apply("ReshuffleRanges", Reshuffle.viaRandomKey())
+              .apply(
+                  "FetchPages",
+                  ParDo.of(new FetchRecordPagesFn(config, settings.factory, settings.recordFilter)))
+              .setCoder(RecordPageCoder.of());
+      return PCollectionList.of(firstPages)
+          .and(rest)
+          .apply("FirstPagesAndTheRest", Flatten.pCollections());
     }
 
     @Override

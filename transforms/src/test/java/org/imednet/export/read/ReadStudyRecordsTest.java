@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
@@ -197,6 +198,50 @@ class ReadStudyRecordsTest {
     }
     assertTrue(records.stream().anyMatch(r -> "recordId,DESC".equals(r.param("sort"))));
     assertTrue(records.stream().anyMatch(r -> r.param("filter").contains(";recordId<=")));
+  }
+
+  @Test
+  void eachFormCostsItsPagesAndNoPlanningRequestUnlessItIsCutIntoRanges() throws Exception {
+    start(FaultPlan.none());
+    Pipeline p = pipeline();
+    PCollection<RecordPage> pages =
+        p.apply(
+            ReadStudyRecords.create()
+                .withApiConfig(config(7))
+                .withStudies(List.of("CARDIO01"))
+                .withRecordsPerRange(1000));
+    PAssert.that(recordKeys(pages)).containsInAnyOrder(expected("CARDIO01", Set.of()));
+    p.run().waitUntilFinish();
+    // Keyset pages of 7 until a short one: a form of n records costs n / 7 + 1 requests, the first
+    // of which also gives the API's count; with fewer than 1000 records none is cut into ranges,
+    // so no form asks for its last recordId.
+    Map<Long, Long> recordsPerForm = new TreeMap<>();
+    for (String k : expected("CARDIO01", Set.of())) {
+      recordsPerForm.merge(formIdOf(k), 1L, Long::sum);
+    }
+    Map<String, Long> expectedRequests = new TreeMap<>();
+    for (JsonNode f : JSON.readTree(SampleStudies.root().resolve("CARDIO01/forms.json").toFile())) {
+      long n = recordsPerForm.getOrDefault(f.get("formId").asLong(), 0L);
+      expectedRequests.put("formId==" + f.get("formId").asLong(), n / 7 + 1);
+    }
+    Map<String, Long> requests = new TreeMap<>();
+    for (ImednetEmulator.RecordedRequest r : emulator.requests()) {
+      if (r.path().endsWith("/records")) {
+        assertEquals("recordId,ASC", r.param("sort"), r.toString());
+        requests.merge(r.param("filter").split(";")[0], 1L, Long::sum);
+      }
+    }
+    assertEquals(expectedRequests, requests);
+  }
+
+  private static long formIdOf(String studyFormRecord) throws IOException {
+    String formKey = studyFormRecord.split("/")[1];
+    for (JsonNode f : JSON.readTree(SampleStudies.root().resolve("CARDIO01/forms.json").toFile())) {
+      if (f.get("formKey").asText().equals(formKey)) {
+        return f.get("formId").asLong();
+      }
+    }
+    throw new AssertionError(formKey);
   }
 
   @Test
@@ -487,7 +532,7 @@ class ReadStudyRecordsTest {
         chain.contains(
             "Study 'CARDIO01' form VS, records formId==3101;recordId>"
                 + vs.get(9)
-                + " page 2: recordId "
+                + " page 1: recordId "
                 + vs.get(0)
                 + " does not ascend past "
                 + vs.get(9)),
@@ -536,7 +581,7 @@ class ReadStudyRecordsTest {
     start(
         FaultPlan.builder()
             .onPath(".*/records")
-            .nth(2)
+            .nth(1)
             .times(Long.MAX_VALUE)
             .fault(Fault.status(500))
             .build());

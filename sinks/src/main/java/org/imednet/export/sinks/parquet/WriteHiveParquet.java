@@ -8,6 +8,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.annotation.Nullable;
@@ -22,7 +23,9 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.imednet.export.rows.RowBatch;
+import org.imednet.export.sinks.ledger.HighWaterMarks;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.staging.CollectStagedFiles;
 import org.imednet.export.sinks.staging.StagedFile;
@@ -239,12 +242,6 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
   public PCollection<String> expand(PCollection<RowBatch> rows) {
     String run = runId != null ? runId : ledger != null ? ledger.runId() : newRunId();
     if (LakeLocation.isRemote(lakeDir)) {
-      if (ledger != null) {
-        throw new IllegalArgumentException(
-            "incremental exports, backfills and the ledger need a local lake for now; "
-                + lakeDir
-                + " is on an object store: export it whole");
-      }
       return expandRemote(rows, run);
     }
     if (metadataDir != null && LakeLocation.isRemote(metadataDir)) {
@@ -365,9 +362,20 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
     if (!commitAfter.isEmpty()) {
       collected = collected.apply("WaitForCommitGate", Wait.on(commitAfter));
     }
+    List<PCollectionView<Map<String, Long>>> marks = new ArrayList<>();
+    if (ledger != null && LakeLocation.isRemote(lake)) {
+      // The staged objects of a remote lake are not read back for the ledger's high-water marks:
+      // each staged collection's marks come along as a small side input instead.
+      marks.add(rows.apply("HighWaterMarks", HighWaterMarks.create()));
+      for (int i = 0; i < moreRows.size(); i++) {
+        marks.add(moreRows.get(i).apply("HighWaterMarks" + (i + 2), HighWaterMarks.create()));
+      }
+    }
     return collected
         .apply(
-            "Commit", ParDo.of(new CommitLakeFn(lake, lakeRun, metadata, metadataRun, run, ledger)))
+            "Commit",
+            ParDo.of(new CommitLakeFn(lake, lakeRun, metadata, metadataRun, run, ledger, marks))
+                .withSideInputs(marks))
         .setCoder(StringUtf8Coder.of());
   }
 

@@ -63,7 +63,26 @@ import org.slf4j.LoggerFactory;
  * or not at all). If the process dies between the commit point and the end, the lake stays in that
  * state (at most one partition doubled) until the next commit into the same lake finishes the plan.
  * Nothing is ever lost: old objects are deleted only after their replacements exist. Two runs must
- * not commit into one lake at the same time.
+ * not commit into one lake at the same time ({@link CommitLakeFn} serializes the commits of one
+ * JVM; {@link LakeLock} keeps other runs out).
+ *
+ * <h2>Upserts (incremental exports and backfills)</h2>
+ *
+ * With {@link #withLedger(LedgerRun)}, a study read from a window is upserted: for each partition
+ * the run touches (a form with a staged row, or a windowed metadata table such as {@code
+ * subjects}), after any unfinished plan has been finished, its current objects and this run's
+ * staged objects are copied through {@link FileSystems} to a local temporary folder, DuckDB writes
+ * the current rows whose key ({@code record_id}, or the table's id) no staged row has, and that
+ * file is uploaded to {@code .<lake>.staging/<runId>/carried/…} and planned as one more new object,
+ * {@code part-carried-<runId>.parquet}, beside the staged ones. A form partition whose staged files
+ * hold no row is left out of the plan and keeps its objects. The protocol and what a reader sees
+ * are the same as above: while the touched partition is replaced, its listing may show the old
+ * objects beside the new and carried ones, so each of its rows can appear twice (once old, once new
+ * or carried), never zero times; a commit killed after its plan is finished by the next one, its
+ * carried object included. The ledger object is written only after the plan's last partition (by
+ * {@link CommitLakeFn}), so a run killed before it is repeated from the previous mark, and the
+ * upsert makes the repetition exact. The committing worker needs local disk for the largest
+ * partition it rewrites.
  */
 final class ObjectStoreLakeCommit {
   private static final Logger LOG = LoggerFactory.getLogger(ObjectStoreLakeCommit.class);

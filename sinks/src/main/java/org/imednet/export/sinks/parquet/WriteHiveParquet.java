@@ -120,9 +120,13 @@ import org.imednet.export.sinks.staging.WriteStagedParquetFn;
  * and then replaces partition after partition (copy the new objects, named {@code
  * part-NNNNN-<runId>.parquet}, then delete the old ones), so while it runs at most one partition
  * shows old and new files together, and a commit killed after writing its plan is finished by the
- * next commit into the lake. Forms not exported keep their objects. Two runs must not commit into
- * the same lake at once. Incomplete multipart uploads of a failed run are not objects (no reader
- * sees them); an S3 lifecycle rule that aborts them after a day removes their storage.
+ * next commit into the lake. Forms not exported keep their objects. With {@link
+ * #withLedger(LedgerRun)} the lake's ledger is kept as objects under {@code
+ * <lake>/_imednet/ledger/} and windowed studies are upserted, as on a local lake. Commits into one
+ * lake are serialized within a JVM; two runs must not commit into the same lake at once, which the
+ * CLI enforces with {@link LakeLock} (whose limits it documents). Incomplete multipart uploads of a
+ * failed run are not objects (no reader sees them); an S3 lifecycle rule that aborts them after a
+ * day removes their storage.
  */
 public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PCollection<String>> {
   private static final long serialVersionUID = 1L;
@@ -231,7 +235,9 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
    * Records the run in the lake's ledger ({@link LakeLedger}) after the commit; with {@link
    * LedgerRun#merge()} a windowed study's rows are upserted into its partitions by {@code
    * record_id} (metadata: by id) instead of replacing them (an incremental export or a backfill).
-   * Local lakes only. Default: no ledger.
+   * Local lakes and lakes on object stores alike (there, the ledger is one object per run, written
+   * after the last partition of the commit's plan, and the upsert's carried-over rows are one more
+   * object of the plan: see {@link ObjectStoreLakeCommit}). Default: no ledger.
    */
   public WriteHiveParquet withLedger(LedgerRun run) {
     checkArgumentNotNull(run, "run");

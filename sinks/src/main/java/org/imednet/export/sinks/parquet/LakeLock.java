@@ -100,6 +100,17 @@ public final class LakeLock implements AutoCloseable {
   public static LakeLock acquire(
       String lake, String runId, @Nullable Duration staleAfter, PipelineOptions options)
       throws IOException {
+    return acquire(lake, runId, staleAfter, options, () -> {});
+  }
+
+  /** For tests: {@code afterWrite} runs between this run's write and its read-back. */
+  static LakeLock acquire(
+      String lake,
+      String runId,
+      @Nullable Duration staleAfter,
+      PipelineOptions options,
+      IoStep afterWrite)
+      throws IOException {
     String folder = LakeLocation.remoteFolder(lake);
     String object = objectOf(folder);
     LockHolder mine = LockHolder.current(runId);
@@ -110,6 +121,7 @@ public final class LakeLock implements AutoCloseable {
         throw new TargetLockedException(found.refusal(folder, "delete " + object));
       }
       write(object, mine);
+      afterWrite.run();
       LockHolder back = read(object);
       if (mine.equals(back)) {
         return new LakeLock(folder, mine, options);
@@ -122,6 +134,11 @@ public final class LakeLock implements AutoCloseable {
     }
     throw new TargetLockedException(
         "could not take the lock " + object + "; this run changed nothing");
+  }
+
+  /** A step that may do I/O. */
+  interface IoStep {
+    void run() throws IOException;
   }
 
   /** The holder this lock wrote. */

@@ -600,8 +600,27 @@ class S3LakeTest {
     assertEquals(pod, LakeLock.read(object));
     LakeLock late = LakeLock.acquire(lake, "run-e", Duration.ofHours(12), options);
     assertEquals(late.holder(), LakeLock.read(object));
+    late.close();
+    assertEquals(List.of(), s3.keys(bucket));
+
+    // Two runs that both found no lock: the one whose write came last holds it, and the other,
+    // reading back, is refused with the winner's line.
+    LockHolder racer =
+        new LockHolder("run-g", "9", "racer-host", java.time.Instant.now().toString());
+    TargetLockedException lost =
+        assertThrows(
+            TargetLockedException.class,
+            () ->
+                LakeLock.acquire(
+                    lake, "run-h", null, options, () -> LakeLock.write(object, racer)));
+    assertEquals(racer.refusal(lake, "delete " + object), lost.getMessage());
+    assertEquals(racer, LakeLock.read(object));
 
     // A lock taken over meanwhile is not the old holder's to delete.
+    FileSystems.delete(
+        List.of(FileSystems.matchNewResource(object, false)),
+        org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+    late = LakeLock.acquire(lake, "run-e2", null, options);
     LockHolder other =
         new LockHolder("run-f", "8", "elsewhere", java.time.Instant.now().toString());
     LakeLock.write(object, other);

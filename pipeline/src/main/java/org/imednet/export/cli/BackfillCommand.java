@@ -16,6 +16,7 @@ import org.imednet.export.sinks.duckdb.DuckDbLedger;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.ledger.Shard;
 import org.imednet.export.sinks.parquet.LakeLedger;
+import org.imednet.export.sinks.parquet.WriteHiveParquet;
 import org.imednet.export.sinks.snowflake.LoadIntoSnowflake;
 import org.imednet.export.sinks.snowflake.SnowflakeLedger;
 import org.imednet.export.sinks.snowflake.SnowflakeSettings;
@@ -157,11 +158,11 @@ final class BackfillCommand implements Runnable {
   @Command(
       name = "parquet",
       mixinStandardHelpOptions = true,
-      header = "Backfill studies into a local Hive Parquet lake, window by window.",
+      header = "Backfill studies into a Hive Parquet lake, window by window.",
       description = {
         "The export parquet command's lake and options, loaded in shards of study x",
         "dateModified window, upserted into the partitions and recorded in the lake's ledger",
-        "(LAKE/_imednet/ledger/). Local lakes only.",
+        "(LAKE/_imednet/ledger/), local or on an object store (s3://bucket/lake).",
         "Example:",
         "  imednet backfill parquet --all-studies --lake ./lake \\",
         "      --from 2020-01-01 --to 2026-12-01 --window 30d"
@@ -175,24 +176,33 @@ final class BackfillCommand implements Runnable {
     }
 
     @Override
-    boolean readsWindows() {
-      return true;
-    }
-
-    @Override
-    int exportLocked(ApiConfig api, List<String> studyKeys, String runId, Path lakeDir)
+    int exportLocked(ApiConfig api, List<String> studyKeys, String runId, String lakeLocation)
         throws Exception {
+      // Commits into one lake are serialized per JVM; runs whose commits may run in other JVMs
+      // (a Flink cluster's task managers, Dataflow workers) must not overlap on an object store,
+      // where a commit finishes any plan it finds unfinished.
+      boolean commitsInThisJvm =
+          common.runner == CommonExportOptions.Runner.DIRECT
+              || (common.runner == CommonExportOptions.Runner.FLINK
+                  && common.remoteMaster() == null);
+      int maxAhead =
+          WriteHiveParquet.isRemote(lakeLocation) && !commitsInThisJvm ? 1 : Integer.MAX_VALUE;
       return window.run(
           studyKeys,
           new Backfill.Target() {
             @Override
             public Set<Shard> finishedShards() throws Exception {
-              return LakeLedger.finishedShards(lakeDir);
+              return LakeLedger.finishedShards(lakeLocation);
             }
 
             @Override
             public RunSummary export(List<String> runStudies, LedgerRun run, int priority) {
               return ExportJob.run(spec(prioritized(api, priority), runStudies, run));
+            }
+
+            @Override
+            public int maxRunsAhead() {
+              return maxAhead;
             }
           },
           System.out);

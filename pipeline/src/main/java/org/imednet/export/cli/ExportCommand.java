@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import javax.annotation.Nullable;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.HttpImednetClient;
 import org.imednet.export.api.ImednetApi;
@@ -19,7 +20,9 @@ import org.imednet.export.read.StudySelection;
 import org.imednet.export.sinks.duckdb.DuckDbLedger;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.parquet.LakeLedger;
+import org.imednet.export.sinks.parquet.LakeLock;
 import org.imednet.export.sinks.parquet.WriteHiveParquet;
+import org.imednet.export.sinks.staging.RemoteFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -151,42 +154,42 @@ final class ExportCommand implements Runnable {
       return "export parquet";
     }
 
-    /** Whether every run merges windows into the lake (a backfill), which needs its ledger. */
-    boolean readsWindows() {
-      return false;
-    }
-
     private int export() throws Exception {
       ApiConfig api = common.apiConfig();
       List<String> studyKeys = common.studies(studies, api);
-      if (WriteHiveParquet.isRemote(lake)) {
-        if (common.incremental || readsWindows()) {
-          throw new UsageError(
-              "--incremental and backfill need a local lake for now (its ledger and upsert);"
-                  + " export the lake on "
-                  + lake
-                  + " whole, or keep a local lake and copy it");
-        }
-        return runAndSummarize(spec(api, studyKeys, null), common, System.out);
-      }
-      Path lakeDir = Path.of(lake);
       String runId = LedgerRun.newRunId();
+      if (WriteHiveParquet.isRemote(lake)) {
+        // The lock and the ledger are objects in the lake, read and written through Beam's
+        // FileSystems with the run's own options (endpoint, region, S3 client factory).
+        PipelineOptions options =
+            PipelineOptionsFactory.fromArgs(common.beamArgs.toArray(new String[0]))
+                .withoutStrictParsing()
+                .create();
+        RemoteFiles.useOptions(options);
+        try (LakeLock lock =
+            common.dryRun ? null : LakeLock.acquire(lake, runId, common.lockStaleAfter, options)) {
+          return exportLocked(api, studyKeys, runId, lake);
+        }
+      }
       // The lock is taken before the ledger is read, so no other run moves the mark meanwhile.
       try (TargetLock lock =
-          common.dryRun ? null : TargetLock.acquire(lakeDir, runId, common.lockStaleAfter)) {
-        return exportLocked(api, studyKeys, runId, lakeDir);
+          common.dryRun ? null : TargetLock.acquire(Path.of(lake), runId, common.lockStaleAfter)) {
+        return exportLocked(api, studyKeys, runId, lake);
       }
     }
 
-    /** The export into a local lake, once it is locked and before its ledger is read. */
-    int exportLocked(ApiConfig api, List<String> studyKeys, String runId, Path lakeDir)
+    /**
+     * The export into the lake {@code lakeLocation} (a local path or {@code s3://…}), once it is
+     * locked and before its ledger is read.
+     */
+    int exportLocked(ApiConfig api, List<String> studyKeys, String runId, String lakeLocation)
         throws Exception {
-      LedgerRun run = common.ledgerRun(runId, studyKeys, LakeLedger.read(lakeDir), System.out);
+      LedgerRun run = common.ledgerRun(runId, studyKeys, LakeLedger.read(lakeLocation), System.out);
       return runAndSummarize(spec(api, studyKeys, run), common, System.out);
     }
 
-    /** The export of {@code studyKeys} as {@code run} says (null: a remote lake, no ledger). */
-    ExportSpec spec(ApiConfig api, List<String> studyKeys, @Nullable LedgerRun run) {
+    /** The export of {@code studyKeys} as {@code run} says. */
+    ExportSpec spec(ApiConfig api, List<String> studyKeys, LedgerRun run) {
       ExportSpec.Builder b = common.spec(api, studyKeys).lake(lake).metadataDir(metadataDir);
       if (duckDb != null) {
         b.duckDb(duckDb, null, ExportSpec.DuckDbLayout.BY_FORM);

@@ -162,7 +162,7 @@ public final class ExportJob {
       } else if (spec.metadataUri() != null) {
         lake = lake.withMetadataDir(spec.metadataUri());
       }
-      if (spec.ledger() != null && spec.lakeUri() == null) {
+      if (spec.ledger() != null) {
         lake = lake.withLedger(spec.ledger());
       }
       flat.rows().apply("WriteHiveParquet", lake);

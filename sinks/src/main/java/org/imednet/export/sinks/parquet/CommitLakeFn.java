@@ -8,8 +8,11 @@ import javax.annotation.Nullable;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.metrics.ExportMetrics.Metric;
+import org.imednet.export.read.ReadStudyMetadataTables;
+import org.imednet.export.sinks.ledger.HighWaterMarks;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.staging.RemoteFiles;
 import org.imednet.export.sinks.staging.StagedFile;
@@ -32,6 +35,13 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
   private final String runId;
   private final @Nullable LedgerRun ledger;
 
+  /**
+   * The high-water marks of the staged rows ({@link
+   * org.imednet.export.sinks.ledger.HighWaterMarks}, one view per staged collection) for the ledger
+   * of a remote lake, whose staged objects DuckDB cannot read in place; empty otherwise.
+   */
+  private final List<PCollectionView<Map<String, Long>>> marks;
+
   private static final java.util.concurrent.ConcurrentMap<String, Object> COMMITS =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -42,49 +52,74 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
       String metadata,
       String metadataRun,
       String runId,
-      @Nullable LedgerRun ledger) {
+      @Nullable LedgerRun ledger,
+      List<PCollectionView<Map<String, Long>>> marks) {
     this.lake = lake;
     this.lakeRun = lakeRun;
     this.metadata = metadata;
     this.metadataRun = metadataRun;
     this.runId = runId;
     this.ledger = ledger;
+    this.marks = marks;
   }
 
   @ProcessElement
-  public void processElement(
-      @Element KV<Integer, Iterable<StagedFile>> staged,
-      OutputReceiver<String> out,
-      PipelineOptions options)
-      throws IOException {
+  public void processElement(ProcessContext c) throws IOException {
+    Iterable<StagedFile> staged = c.element().getValue();
+    PipelineOptions options = c.getPipelineOptions();
     Map<String, Map<String, Long>> formRows;
     List<String> committed;
-    if (LakeLocation.isRemote(lake)) {
-      ObjectStoreLakeCommit commit =
-          new ObjectStoreLakeCommit(lake, lakeRun, metadata, metadataRun, runId)
-              .beforeEachStep(() -> RemoteFiles.useOptions(options));
-      commit.commit(staged.getValue());
-      commit.cleanUp();
-      formRows = commit.formRows;
-      committed = commit.committed;
-    } else {
-      // Several pipelines of one JVM (a backfill's windows) may commit into one lake: one at a
-      // time.
-      synchronized (COMMITS.computeIfAbsent(lake, k -> new Object())) {
+    // Several pipelines of one JVM (a backfill's windows) may commit into one lake: one at a time.
+    // On an object store this also keeps one commit from finishing another's plan while it runs.
+    synchronized (COMMITS.computeIfAbsent(lake, k -> new Object())) {
+      if (LakeLocation.isRemote(lake)) {
+        ObjectStoreLakeCommit commit =
+            new ObjectStoreLakeCommit(lake, lakeRun, metadata, metadataRun, runId)
+                .withLedger(ledger)
+                .beforeEachStep(() -> RemoteFiles.useOptions(options));
+        commit.commit(staged);
+        if (ledger != null) {
+          // After the plan's last partition: a run killed before this line is repeated from the
+          // previous mark (its plan, if written, is finished by the next commit).
+          Map<String, Long> seen = new java.util.HashMap<>();
+          for (PCollectionView<Map<String, Long>> view : marks) {
+            c.sideInput(view).forEach((k, v) -> seen.merge(k, v, Math::max));
+          }
+          Map<String, java.time.LocalDateTime> formMarks = new java.util.TreeMap<>();
+          Map<String, Map<String, java.time.LocalDateTime>> tableMarks = new java.util.TreeMap<>();
+          for (String study : ledger.studies()) {
+            if (seen.containsKey(study)) {
+              formMarks.put(study, HighWaterMarks.toTime(seen.get(study)));
+            }
+            for (String table : ReadStudyMetadataTables.windowedTables()) {
+              Long mark = seen.get(HighWaterMarks.tableKey(study, table));
+              if (mark != null) {
+                tableMarks
+                    .computeIfAbsent(study, k -> new java.util.TreeMap<>())
+                    .put(table, HighWaterMarks.toTime(mark));
+              }
+            }
+          }
+          RemoteFiles.useOptions(options);
+          LakeLedger.record(lake, ledger, rowsOfEveryStudy(commit.formRows), formMarks, tableMarks);
+        }
+        commit.cleanUp();
+        formRows = commit.formRows;
+        committed = commit.committed;
+      } else {
         LakeCommit commit =
             new LakeCommit(
                 Path.of(lake), Path.of(lakeRun), Path.of(metadata), Path.of(metadataRun), ledger);
         try {
-          commit.commit(staged.getValue());
+          commit.commit(staged);
           if (ledger != null) {
             // After the swap: a run killed before this line is repeated from the previous mark.
-            Map<String, Map<String, Long>> rows = new java.util.TreeMap<>(commit.formRows);
-            ledger.studies().forEach(study -> rows.putIfAbsent(study, Map.of()));
             Map<String, java.time.LocalDateTime> formMarks = new java.util.TreeMap<>();
             Map<String, Map<String, java.time.LocalDateTime>> tableMarks =
                 new java.util.TreeMap<>();
-            commit.marks(staged.getValue(), formMarks, tableMarks);
-            LakeLedger.record(Path.of(lake), ledger, rows, formMarks, tableMarks);
+            commit.marks(staged, formMarks, tableMarks);
+            LakeLedger.record(
+                lake, ledger, rowsOfEveryStudy(commit.formRows), formMarks, tableMarks);
           }
         } finally {
           commit.closeDuckDb();
@@ -102,6 +137,15 @@ final class CommitLakeFn extends DoFn<KV<Integer, Iterable<StagedFile>>, String>
     }
     LOG.info(
         "Committed {} studies and {} partitions into {}", formRows.size(), committed.size(), lake);
-    committed.forEach(out::output);
+    committed.forEach(c::output);
+  }
+
+  /** Rows per study and form, with every study of the run (an empty window is recorded too). */
+  private Map<String, Map<String, Long>> rowsOfEveryStudy(Map<String, Map<String, Long>> formRows) {
+    Map<String, Map<String, Long>> rows = new java.util.TreeMap<>(formRows);
+    if (ledger != null) {
+      ledger.studies().forEach(study -> rows.putIfAbsent(study, Map.of()));
+    }
+    return rows;
   }
 }

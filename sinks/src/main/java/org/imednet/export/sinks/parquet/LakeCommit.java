@@ -185,19 +185,38 @@ final class LakeCommit {
       return;
     }
     Files.createDirectories(build);
-    Path carried = build.resolve("part-carried.parquet");
+    try {
+      carry(
+          duckDb(),
+          old,
+          staged.stream().map(StagedFile::path).toList(),
+          build.resolve("part-carried.parquet"),
+          key);
+    } catch (java.sql.SQLException e) {
+      throw new IOException("Merging the new rows into " + live + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes to {@code carried} the rows of the Parquet files {@code old} whose {@code key} no row of
+   * the files {@code staged} has, and returns how many; writes nothing if none is left. Shared by
+   * the local and the object-store commit (which runs it over local copies of the objects).
+   */
+  static long carry(
+      java.sql.Connection duckDb, List<String> old, List<String> staged, Path carried, String key)
+      throws java.sql.SQLException {
     String quotedKey = "\"" + key.replace("\"", "\"\"") + "\"";
     String select =
         "SELECT o.* FROM "
             + readParquet(old)
             + " o WHERE NOT EXISTS (SELECT 1 FROM "
-            + readParquet(staged.stream().map(StagedFile::path).toList())
+            + readParquet(staged)
             + " n WHERE n."
             + quotedKey
             + " = o."
             + quotedKey
             + ")";
-    try (java.sql.Statement st = duckDb().createStatement()) {
+    try (java.sql.Statement st = duckDb.createStatement()) {
       long kept;
       try (java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM (" + select + ")")) {
         rs.next();
@@ -211,8 +230,7 @@ final class LakeCommit {
                 + literal(carried.toString())
                 + " (FORMAT parquet, COMPRESSION snappy)");
       }
-    } catch (java.sql.SQLException e) {
-      throw new IOException("Merging the new rows into " + live + " failed: " + e.getMessage(), e);
+      return kept;
     }
   }
 

@@ -8,6 +8,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.annotation.Nullable;
@@ -22,7 +23,9 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.imednet.export.rows.RowBatch;
+import org.imednet.export.sinks.ledger.HighWaterMarks;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.staging.CollectStagedFiles;
 import org.imednet.export.sinks.staging.StagedFile;
@@ -117,9 +120,13 @@ import org.imednet.export.sinks.staging.WriteStagedParquetFn;
  * and then replaces partition after partition (copy the new objects, named {@code
  * part-NNNNN-<runId>.parquet}, then delete the old ones), so while it runs at most one partition
  * shows old and new files together, and a commit killed after writing its plan is finished by the
- * next commit into the lake. Forms not exported keep their objects. Two runs must not commit into
- * the same lake at once. Incomplete multipart uploads of a failed run are not objects (no reader
- * sees them); an S3 lifecycle rule that aborts them after a day removes their storage.
+ * next commit into the lake. Forms not exported keep their objects. With {@link
+ * #withLedger(LedgerRun)} the lake's ledger is kept as objects under {@code
+ * <lake>/_imednet/ledger/} and windowed studies are upserted, as on a local lake. Commits into one
+ * lake are serialized within a JVM; two runs must not commit into the same lake at once, which the
+ * CLI enforces with {@link LakeLock} (whose limits it documents). Incomplete multipart uploads of a
+ * failed run are not objects (no reader sees them); an S3 lifecycle rule that aborts them after a
+ * day removes their storage.
  */
 public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PCollection<String>> {
   private static final long serialVersionUID = 1L;
@@ -228,7 +235,9 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
    * Records the run in the lake's ledger ({@link LakeLedger}) after the commit; with {@link
    * LedgerRun#merge()} a windowed study's rows are upserted into its partitions by {@code
    * record_id} (metadata: by id) instead of replacing them (an incremental export or a backfill).
-   * Local lakes only. Default: no ledger.
+   * Local lakes and lakes on object stores alike (there, the ledger is one object per run, written
+   * after the last partition of the commit's plan, and the upsert's carried-over rows are one more
+   * object of the plan: see {@link ObjectStoreLakeCommit}). Default: no ledger.
    */
   public WriteHiveParquet withLedger(LedgerRun run) {
     checkArgumentNotNull(run, "run");
@@ -239,12 +248,6 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
   public PCollection<String> expand(PCollection<RowBatch> rows) {
     String run = runId != null ? runId : ledger != null ? ledger.runId() : newRunId();
     if (LakeLocation.isRemote(lakeDir)) {
-      if (ledger != null) {
-        throw new IllegalArgumentException(
-            "incremental exports, backfills and the ledger need a local lake for now; "
-                + lakeDir
-                + " is on an object store: export it whole");
-      }
       return expandRemote(rows, run);
     }
     if (metadataDir != null && LakeLocation.isRemote(metadataDir)) {
@@ -365,9 +368,20 @@ public final class WriteHiveParquet extends PTransform<PCollection<RowBatch>, PC
     if (!commitAfter.isEmpty()) {
       collected = collected.apply("WaitForCommitGate", Wait.on(commitAfter));
     }
+    List<PCollectionView<Map<String, Long>>> marks = new ArrayList<>();
+    if (ledger != null && LakeLocation.isRemote(lake)) {
+      // The staged objects of a remote lake are not read back for the ledger's high-water marks:
+      // each staged collection's marks come along as a small side input instead.
+      marks.add(rows.apply("HighWaterMarks", HighWaterMarks.create()));
+      for (int i = 0; i < moreRows.size(); i++) {
+        marks.add(moreRows.get(i).apply("HighWaterMarks" + (i + 2), HighWaterMarks.create()));
+      }
+    }
     return collected
         .apply(
-            "Commit", ParDo.of(new CommitLakeFn(lake, lakeRun, metadata, metadataRun, run, ledger)))
+            "Commit",
+            ParDo.of(new CommitLakeFn(lake, lakeRun, metadata, metadataRun, run, ledger, marks))
+                .withSideInputs(marks))
         .setCoder(StringUtf8Coder.of());
   }
 

@@ -12,8 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -22,9 +25,15 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PCollection;
+import org.imednet.export.rows.Column;
+import org.imednet.export.rows.ColumnType;
 import org.imednet.export.rows.RowBatch;
 import org.imednet.export.rows.RowBatchCoder;
 import org.imednet.export.rows.TableSchema;
+import org.imednet.export.sinks.ledger.LedgerEntry;
+import org.imednet.export.sinks.ledger.LedgerRun;
+import org.imednet.export.sinks.ledger.LockHolder;
+import org.imednet.export.sinks.ledger.TargetLockedException;
 import org.imednet.export.sinks.staging.LocalS3;
 import org.imednet.export.sinks.staging.ParquetBatchFile;
 import org.imednet.export.sinks.staging.RemoteFiles;
@@ -351,6 +360,289 @@ class S3LakeTest {
           .commit(staged);
       System.out.println("DONE");
     }
+  }
+
+  /**
+   * A form batch with a {@code date_modified}: ids {@code firstId..}, all modified at {@code at}.
+   */
+  private static RowBatch dated(String form, long firstId, int n, String note, String at) {
+    TableSchema schema =
+        TableSchema.form(
+            "S",
+            form,
+            7L,
+            List.of(
+                Column.metadata("study_key", ColumnType.STRING),
+                Column.metadata("form_key", ColumnType.STRING),
+                Column.metadata("record_id", ColumnType.LONG),
+                Column.metadata("date_modified", ColumnType.TIMESTAMP),
+                Column.variable("note", ColumnType.STRING, "NOTE", "text", null)));
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rows.add(
+          new Object[] {"S", form, firstId + i, LocalDateTime.parse(at), note + (firstId + i)});
+    }
+    return RowBatch.of(schema, rows);
+  }
+
+  /** Subjects of study S (a windowed metadata table, upserted by subject_id). */
+  private static RowBatch subjects(long firstId, int n, String note, String at) {
+    TableSchema schema =
+        TableSchema.metadata(
+            "S",
+            "subjects",
+            List.of(
+                Column.metadata("study_key", ColumnType.STRING),
+                Column.metadata("subject_id", ColumnType.LONG),
+                Column.metadata("date_modified", ColumnType.TIMESTAMP),
+                Column.metadata("note", ColumnType.STRING)));
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rows.add(new Object[] {"S", firstId + i, LocalDateTime.parse(at), note + (firstId + i)});
+    }
+    return RowBatch.of(schema, rows);
+  }
+
+  private void writeWithLedger(String lake, List<RowBatch> batches, LedgerRun run) {
+    Pipeline p = Pipeline.create(options);
+    p.apply(Create.of(batches).withCoder(RowBatchCoder.of()))
+        .apply(WriteHiveParquet.to(lake).withLedger(run));
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void incrementalRunRewritesOnlyTouchedPartitionsWithTheirOtherRowsCarriedAndRecordsTheLedger()
+      throws Exception {
+    String lake = "s3://" + bucket + "/lake";
+    LocalDateTime t1 = LocalDateTime.parse("2026-01-01T00:00");
+    writeWithLedger(
+        lake,
+        List.of(
+            dated("A", 1, 3, "a", "2025-01-01T10:00"),
+            dated("B", 1, 2, "b", "2025-01-02T10:00"),
+            subjects(1, 2, "s", "2025-01-03T10:00"),
+            metadataBatch("S", "forms", 2)),
+        LedgerRun.full("run1", t1, List.of("S")));
+    Map<String, String> bBefore = objects("lake/study_key=S/form_key=B/");
+
+    // Run 2 reads S from a window: record 3 of A changed and 4 is new, B has no change (an empty
+    // batch), subject 2 changed; forms (not windowed) is read whole again.
+    LocalDateTime from = LocalDateTime.parse("2025-01-03T09:00");
+    writeWithLedger(
+        lake,
+        List.of(
+            dated("A", 3, 2, "a2-", "2025-02-01T10:00"),
+            dated("B", 1, 0, "b", "2025-02-01T10:00"),
+            subjects(2, 1, "s2-", "2025-02-02T10:00"),
+            metadataBatch("S", "forms", 3)),
+        LedgerRun.incremental(
+            "run2", LocalDateTime.parse("2026-01-02T00:00"), List.of("S"), Map.of("S", from)));
+
+    assertEquals(
+        List.of(
+            "lake/_imednet/ledger/run1.json",
+            "lake/_imednet/ledger/run2.json",
+            "lake/study_key=S/form_key=A/part-00000-run2.parquet",
+            "lake/study_key=S/form_key=A/part-carried-run2.parquet",
+            "lake/study_key=S/form_key=B/part-00000-run1.parquet",
+            "lake_metadata/forms/study_key=S/part-00000-run2.parquet",
+            "lake_metadata/subjects/study_key=S/part-00000-run2.parquet",
+            "lake_metadata/subjects/study_key=S/part-carried-run2.parquet"),
+        s3.keys(bucket));
+    // B's object was not rewritten.
+    assertEquals(bBefore, objects("lake/study_key=S/form_key=B/"));
+    Path copy = sync();
+    assertEquals(
+        List.of("A|1|a1", "A|2|a2", "A|3|a2-3", "A|4|a2-4", "B|1|b1", "B|2|b2"),
+        query(
+            "SELECT form_key, record_id, note FROM read_parquet("
+                + sqlString(copy.resolve("lake") + "/**/*.parquet")
+                + ", hive_partitioning = true, union_by_name = true) ORDER BY ALL"));
+    assertEquals(
+        List.of("1|s1", "2|s2-2"),
+        query(
+            "SELECT subject_id, note FROM read_parquet("
+                + sqlString(copy.resolve("lake_metadata/subjects") + "/**/*.parquet")
+                + ") ORDER BY ALL"));
+    assertEquals(
+        List.of("3"),
+        query(
+            "SELECT count(*) FROM read_parquet("
+                + sqlString(copy.resolve("lake_metadata/forms") + "/**/*.parquet")
+                + ")"));
+
+    // The ledger, read back from the objects: run 2's marks from the rows it wrote.
+    LedgerEntry s = LakeLedger.read(lake).get("S");
+    assertEquals("run2", s.runId());
+    assertEquals("incremental", s.mode());
+    assertEquals(from, s.windowFrom());
+    assertEquals(LocalDateTime.parse("2025-02-01T10:00"), s.highWaterMark());
+    assertEquals(Map.of("subjects", LocalDateTime.parse("2025-02-02T10:00")), s.tableMarks());
+    assertEquals(
+        List.of(
+            "S|run1|full|null|5|{'A': 3, 'B': 2}",
+            "S|run2|incremental|2025-01-03T09:00|2|{'A': 2, 'B': 0}"),
+        query(
+            "SELECT study_key, run_id, mode, window_from, rows_written, rows_per_form::VARCHAR"
+                + " FROM read_json("
+                + sqlString(copy.resolve("lake/_imednet/ledger") + "/*.json")
+                + ") ORDER BY run_id"));
+  }
+
+  @Test
+  void incrementalCommitInterruptedAfterItsPlanIsFinishedExactlyByTheNextCommit() throws Exception {
+    String lake = "s3://" + bucket + "/lake";
+    writeWithLedger(
+        lake,
+        List.of(
+            dated("A", 1, 3, "a", "2025-01-01T10:00"), dated("B", 1, 2, "b", "2025-01-01T10:00")),
+        LedgerRun.full("run1", LocalDateTime.parse("2026-01-01T00:00"), List.of("S")));
+
+    // Run 2 upserts A (3 changed, 4 new) and B (2 changed); its commit dies after A's copies.
+    String run2 = "s3://" + bucket + "/.lake.staging/run2";
+    List<StagedFile> staged =
+        List.of(
+            stage(run2, dated("A", 3, 2, "a2-", "2025-02-01T10:00")),
+            stage(run2, dated("B", 2, 1, "b2-", "2025-02-01T10:00")));
+    LedgerRun incremental =
+        LedgerRun.incremental(
+            "run2",
+            LocalDateTime.parse("2026-01-02T00:00"),
+            List.of("S"),
+            Map.of("S", LocalDateTime.parse("2025-01-01T09:00")));
+    ObjectStoreLakeCommit commit =
+        new ObjectStoreLakeCommit(
+                lake, run2, "s3://" + bucket + "/lake_metadata", run2 + "-meta", "run2")
+            .withLedger(incremental)
+            .afterCopies(
+                partition -> {
+                  if (partition == 0) {
+                    throw new IOException("injected failure after the copies of partition 0");
+                  }
+                });
+    assertThrows(IOException.class, () -> commit.commit(staged));
+
+    // A shows its old object beside the new and carried ones (3 + 2 + 2 rows), B is as it was:
+    // rows doubled in one partition, none lost.
+    assertEquals(List.of("S|A|7", "S|B|2"), counts(sync().resolve("lake")));
+    assertTrue(s3.keys(bucket).contains(".lake.staging/run2/commit.json"));
+
+    // The next commit into the lake finishes the plan, the carried object included.
+    write(lake, List.of(formBatch("T", "A", 1, 1)), "run3");
+    Path copy = sync().resolve("lake");
+    assertEquals(
+        List.of("A|1|a1", "A|2|a2", "A|3|a2-3", "A|4|a2-4", "B|1|b1", "B|2|b2-2"),
+        query(
+            "SELECT form_key, record_id, note FROM read_parquet("
+                + sqlString(copy + "/study_key=S/**/*.parquet")
+                + ", hive_partitioning = true) ORDER BY ALL"));
+    assertEquals(
+        List.of(
+            "lake/_imednet/ledger/run1.json",
+            "lake/study_key=S/form_key=A/part-00000-run2.parquet",
+            "lake/study_key=S/form_key=A/part-carried-run2.parquet",
+            "lake/study_key=S/form_key=B/part-00000-run2.parquet",
+            "lake/study_key=S/form_key=B/part-carried-run2.parquet",
+            "lake/study_key=T/form_key=A/part-00000-run3.parquet"),
+        s3.keys(bucket));
+  }
+
+  @Test
+  void lakeLockRefusesASecondRunTakesOverDeadOrStaleHoldersAndReleasesOnlyItsOwn()
+      throws Exception {
+    String lake = "s3://" + bucket + "/lake";
+    String object = "s3://" + bucket + "/lake/_imednet/lock.json";
+    assertEquals(object, LakeLock.objectOf(lake + "/"));
+    String host = java.net.InetAddress.getLocalHost().getHostName();
+    try (LakeLock held = LakeLock.acquire(lake, "run-a", null, options)) {
+      assertEquals(List.of("lake/_imednet/lock.json"), s3.keys(bucket));
+      TargetLockedException refused =
+          assertThrows(
+              TargetLockedException.class,
+              () -> LakeLock.acquire(lake, "run-b", Duration.ofHours(12), options));
+      assertEquals(
+          "another run holds "
+              + lake
+              + " (run-a, pid "
+              + ProcessHandle.current().pid()
+              + " on "
+              + host
+              + " since "
+              + held.holder().started()
+              + "); this run changed nothing. If that run is gone, delete "
+              + object,
+          refused.getMessage());
+    }
+    assertEquals(List.of(), s3.keys(bucket));
+
+    // A holder of this host whose process is gone (kill -9) is taken over.
+    ProcessHandle gone = new ProcessBuilder("true").start().onExit().get().toHandle();
+    LakeLock.write(
+        object,
+        new LockHolder("killed-run", Long.toString(gone.pid()), host, "2026-01-01T00:00:00Z"));
+    try (LakeLock taken = LakeLock.acquire(lake, "run-c", null, options)) {
+      assertEquals(taken.holder(), LakeLock.read(object));
+    }
+    assertEquals(List.of(), s3.keys(bucket));
+
+    // Another host's lock: refused while younger than staleAfter, taken over once older.
+    LockHolder pod =
+        new LockHolder(
+            "pod-run",
+            "7",
+            "imednet-daily-29412-x7k2p",
+            java.time.Instant.now().minus(Duration.ofHours(13)).toString());
+    LakeLock.write(object, pod);
+    assertThrows(
+        TargetLockedException.class,
+        () -> LakeLock.acquire(lake, "run-d", Duration.ofHours(14), options));
+    assertThrows(TargetLockedException.class, () -> LakeLock.acquire(lake, "run-d", null, options));
+    assertEquals(pod, LakeLock.read(object));
+    LakeLock late = LakeLock.acquire(lake, "run-e", Duration.ofHours(12), options);
+    assertEquals(late.holder(), LakeLock.read(object));
+    late.close();
+    assertEquals(List.of(), s3.keys(bucket));
+
+    // Two runs that both found no lock: the one whose write came last holds it, and the other,
+    // reading back, is refused with the winner's line.
+    LockHolder racer =
+        new LockHolder("run-g", "9", "racer-host", java.time.Instant.now().toString());
+    TargetLockedException lost =
+        assertThrows(
+            TargetLockedException.class,
+            () ->
+                LakeLock.acquire(
+                    lake, "run-h", null, options, () -> LakeLock.write(object, racer)));
+    assertEquals(racer.refusal(lake, "delete " + object), lost.getMessage());
+    assertEquals(racer, LakeLock.read(object));
+
+    // A lock taken over meanwhile is not the old holder's to delete.
+    FileSystems.delete(
+        List.of(FileSystems.matchNewResource(object, false)),
+        org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+    late = LakeLock.acquire(lake, "run-e2", null, options);
+    LockHolder other =
+        new LockHolder("run-f", "8", "elsewhere", java.time.Instant.now().toString());
+    LakeLock.write(object, other);
+    late.close();
+    assertEquals(other, LakeLock.read(object));
+  }
+
+  /** Object name (below the bucket) to its bytes' hash, for the objects under {@code prefix}. */
+  private Map<String, String> objects(String prefix) throws Exception {
+    Map<String, String> out = new java.util.TreeMap<>();
+    Path copy = sync();
+    for (String key : s3.keys(bucket)) {
+      if (key.startsWith(prefix)) {
+        out.put(
+            key,
+            java.util.HexFormat.of()
+                .formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(Files.readAllBytes(copy.resolve(key)))));
+      }
+    }
+    return out;
   }
 
   @Test

@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -378,6 +379,16 @@ public final class SnowflakeEmulator implements AutoCloseable {
     }
     server.stop(0);
     executor.shutdownNow();
+    try {
+      // Statements still running for a client that gave up (a failed pipeline's other workers)
+      // finish first: a login or statement after the sessions are closed below would keep a
+      // DuckDB connection, and with it the database files, open after close.
+      if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+        LOG.warn("Snowflake emulator closes with requests still running");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     for (Session s : sessions.values()) {
       backend.closeSession(s);
     }

@@ -286,8 +286,13 @@ class ExportSnowflakeCommand implements Callable<Integer> {
     String url;
     try {
       url = SnowflakeLoadOptions.defaults().withStageUrl(stageUrl).stageUrl();
-      FileSystems.setDefaultPipelineOptions(
-          PipelineOptionsFactory.fromArgs(common.beamArguments().toArray(new String[0])).create());
+    } catch (IllegalArgumentException e) {
+      throw new UsageError("--stage-url: " + e.getMessage());
+    }
+    // The registry the job will have: the same options register the same FileSystems.
+    FileSystems.setDefaultPipelineOptions(
+        PipelineOptionsFactory.fromArgs(common.beamArguments().toArray(new String[0])).create());
+    try {
       RemoteFiles.checkScheme(url);
     } catch (IllegalArgumentException e) {
       throw new UsageError("--stage-url: " + e.getMessage());

@@ -221,15 +221,30 @@ class SnowflakeExternalStageCliTest {
       // Every loaded file is deleted from the bucket after its COPY.
       assertEquals(List.of(), keys());
 
-      // The same export again: the manifest knows every batch; nothing is written or loaded.
+      // Incremental, through the same external stage: the records of the look-back hour and the
+      // metadata they touch are loaded again (replacing their rows), the rest is in the manifest.
       before = sf.statements().size();
       List<String> extAgain = new ArrayList<>(List.of(ext));
-      extAgain.addAll(List.of("--runner", "direct"));
+      extAgain.addAll(List.of("--runner", "direct", "--incremental"));
       CliFixture.Run again = CliFixture.run(extAgain.toArray(new String[0]));
       assertEquals(0, again.exitCode, again.toString());
-      assertTrue(again.out.contains("Snowflake: 0 rows loaded by COPY"), again.out);
-      assertEquals(new TreeSet<>(), copiedFrom(sf, before));
+      assertTrue(
+          again.out.contains("CARDIO01: records modified since 2025-08-05 15:04:00 UTC"),
+          again.out);
+      assertEquals(0, puts(sf, before));
+      TreeSet<String> reloaded = copiedFrom(sf, before);
+      assertTrue(
+          reloaded.stream().anyMatch(p -> p.startsWith("imednet/ext/CARDIO01_VS/")),
+          reloaded.toString());
       assertSameRows(sf, "INTERNAL", "EXTERNAL");
+      assertFormCounts(sf, "EXTERNAL");
+      assertEquals(List.of(), keys());
+      assertEquals(
+          List.of(List.of("full", "2"), List.of("incremental", "2")),
+          viaDriver(
+              sf,
+              "SELECT MODE, count(*) FROM IMEDNET_DB.EXTERNAL.IMEDNET_EXPORT_LEDGER"
+                  + " GROUP BY MODE ORDER BY MODE"));
       assertEquals(List.of(), keys());
 
       // --keep-staged: the files COPY read stay in the bucket, exactly those.

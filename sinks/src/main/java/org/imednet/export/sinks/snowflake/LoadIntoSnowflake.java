@@ -293,6 +293,17 @@ public final class LoadIntoSnowflake
     }
   }
 
+  /**
+   * Makes {@code FileSystems} use this job's options ({@code --endpoint}, {@code --awsRegion}, …)
+   * right before a call on an external stage: on Flink, other operators register options of their
+   * own meanwhile (see {@link RemoteFiles#useOptions}).
+   */
+  private static void useJobOptions(@Nullable PipelineOptions options) {
+    if (options != null) {
+      RemoteFiles.useOptions(options);
+    }
+  }
+
   /** Gathers rows per study and target table within a bundle, stages full batches. */
   static final class StageBatchesFn extends DoFn<RowBatch, KV<String, StagedBatch>> {
     private static final long serialVersionUID = 1L;
@@ -311,7 +322,9 @@ public final class LoadIntoSnowflake
 
     @Setup
     public void setup() {
-      loader = SnowflakeBatchLoader.open(settings, options);
+      loader =
+          SnowflakeBatchLoader.open(settings, options)
+              .beforeEachFileSystemsCall(() -> useJobOptions(pipelineOptions));
     }
 
     @StartBundle
@@ -359,9 +372,6 @@ public final class LoadIntoSnowflake
     private KV<String, StagedBatch> flush(String key) {
       List<RowBatch> rows = buffers.remove(key);
       buffered.remove(key);
-      if (options.stageUrl() != null && pipelineOptions != null) {
-        RemoteFiles.useOptions(pipelineOptions);
-      }
       StagedBatch staged = Objects.requireNonNull(loader).stage(rows, null);
       return KV.of(staged.targetTable(), staged);
     }
@@ -381,6 +391,8 @@ public final class LoadIntoSnowflake
     private final SnowflakeSettings settings;
     private final SnowflakeLoadOptions options;
     private transient @Nullable SnowflakeBatchLoader loader;
+    // This job's options, for FileSystems before deleting a loaded file from an external stage.
+    private transient @Nullable PipelineOptions pipelineOptions;
 
     CommitBatchesFn(SnowflakeSettings settings, SnowflakeLoadOptions options) {
       this.settings = settings;
@@ -389,23 +401,24 @@ public final class LoadIntoSnowflake
 
     @Setup
     public void setup() {
-      loader = SnowflakeBatchLoader.open(settings, options);
+      loader =
+          SnowflakeBatchLoader.open(settings, options)
+              .beforeEachFileSystemsCall(() -> useJobOptions(pipelineOptions));
+    }
+
+    @StartBundle
+    public void startBundle(StartBundleContext context) {
+      pipelineOptions = context.getPipelineOptions();
     }
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<StagedBatch>> table,
-        OutputReceiver<LoadResult> out,
-        PipelineOptions pipelineOptions) {
+        @Element KV<String, Iterable<StagedBatch>> table, OutputReceiver<LoadResult> out) {
       List<StagedBatch> batches = new ArrayList<>();
       table.getValue().forEach(batches::add);
       // A stable order, so a re-run commits in the same sequence.
       batches.sort(Comparator.comparing(StagedBatch::batchId));
       for (StagedBatch b : batches) {
-        if (options.stageUrl() != null) {
-          // A loaded file is deleted from the external stage through FileSystems.
-          RemoteFiles.useOptions(pipelineOptions);
-        }
         out.output(Objects.requireNonNull(loader).commit(b));
       }
     }

@@ -88,6 +88,7 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
   private final Map<String, Set<String>> columnsByTable = new HashMap<>();
   private @Nullable Connection connection;
   private int lastAttempts;
+  private Runnable beforeFileSystems = () -> {};
 
   private SnowflakeBatchLoader(
       SnowflakeSettings settings,
@@ -130,6 +131,17 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
       throw e;
     }
     return loader;
+  }
+
+  /**
+   * Runs {@code hook} right before each {@code FileSystems} call on an external stage (the
+   * existence check, the write, the delete). {@link LoadIntoSnowflake} makes {@code FileSystems}
+   * use the job's options there ({@link RemoteFiles#useOptions}), because a runner may register
+   * other options in the meantime. Default: nothing.
+   */
+  public SnowflakeBatchLoader beforeEachFileSystemsCall(Runnable hook) {
+    this.beforeFileSystems = java.util.Objects.requireNonNull(hook, "hook");
+    return this;
   }
 
   /** Stages and commits one batch: {@link #stage} then {@link #commit}. */
@@ -414,19 +426,25 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
 
   private boolean existsInExternalStage(String target) {
     try {
+      beforeFileSystems.run();
       return RemoteFiles.exists(target);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       // Writing it tells what is wrong, with retries and the batch named.
       LOG.debug("Could not tell whether {} exists: {}", target, e.toString());
       return false;
     }
   }
 
-  private static void writeToExternalStage(Path local, String target) {
+  /** Writes the file; any failure (the cloud SDK's are unchecked) is retryable I/O. */
+  private void writeToExternalStage(Path local, String target) {
     try {
+      beforeFileSystems.run();
       RemoteFiles.upload(local, target);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + target + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new UncheckedIOException(
+          "Cannot write " + target + ": " + e.getMessage(), new IOException(e));
     }
   }
 
@@ -465,6 +483,7 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
     if (stageUrl != null) {
       String target = stageUrl + "/" + batch.stageFile;
       try {
+        beforeFileSystems.run();
         RemoteFiles.delete(target);
       } catch (IOException | RuntimeException e) {
         // The rows are committed; a leftover file only costs storage.

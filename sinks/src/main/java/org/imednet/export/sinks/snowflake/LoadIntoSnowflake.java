@@ -41,9 +41,10 @@ import org.imednet.export.sinks.staging.RemoteFiles;
  *             .withManifestPath(Path.of("/data/snowflake-manifest.jsonl"))
  *             .withStagePrefix("imednet/prod"));
  *
- * // An external stage (CREATE STAGE EXT_STAGE URL = 's3://bucket/stage/' STORAGE_INTEGRATION = …):
- * // the workers write the files to s3://bucket/stage/imednet/prod/<TABLE>/ through FileSystems.
- * rows.apply(LoadIntoSnowflake.to(settingsWithStage("EXT_STAGE")).withStageUrl("s3://bucket/stage"));
+ * // settings.stage() is EXT_STAGE, an external stage (CREATE STAGE EXT_STAGE
+ * // URL = 's3://bucket/stage/' STORAGE_INTEGRATION = …): the workers write the files to
+ * // s3://bucket/stage/imednet/<TABLE>/ through FileSystems, and COPY reads them from there.
+ * rows.apply(LoadIntoSnowflake.to(settings).withStageUrl("s3://bucket/stage"));
  * }</pre>
  *
  * <p>Two steps, so memory stays bounded and DDL never races:

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -66,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * FileSystems} instead of {@code REMOVE}d. Everything else, the manifest and the keyed replace
  * included, is the same, so the guarantees are too. {@code FileSystems} must know the job's options
  * (endpoint, region; {@code Pipeline.create} registers them, {@link LoadIntoSnowflake} re-registers
- * them before each batch); the bucket's credentials come from the cloud's default chain.
+ * them before each call, see {@link #beforeEachFileSystemsCall}); the bucket's credentials come
+ * from the cloud's default chain.
  *
  * <p>Each step is retried up to {@code maxRetries} times after {@code retryBackoff × 2^(n-1)},
  * reconnecting first; SQL compilation, permission and authentication errors are not retried. Then
@@ -140,7 +142,7 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
    * other options in the meantime. Default: nothing.
    */
   public SnowflakeBatchLoader beforeEachFileSystemsCall(Runnable hook) {
-    this.beforeFileSystems = java.util.Objects.requireNonNull(hook, "hook");
+    this.beforeFileSystems = Objects.requireNonNull(hook, "hook");
     return this;
   }
 

@@ -4,6 +4,8 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.annotation.Nullable;
 import org.imednet.export.sinks.staging.RemoteFiles;
 
@@ -23,6 +25,9 @@ public final class SnowflakeLoadOptions implements Serializable {
    * advice as memory safely allows, and far above the many-small-files regime that slows COPY.
    */
   public static final int DEFAULT_BATCH_SIZE = 100_000;
+
+  private static final Pattern STAGE_URL =
+      Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://([^/]+)(/.*)?");
 
   private String stagePrefix = "imednet";
   private @Nullable String singleTable;
@@ -160,8 +165,7 @@ public final class SnowflakeLoadOptions implements Serializable {
    * {@code url} without trailing slashes, or an {@link IllegalArgumentException} saying why not.
    */
   static String checkStageUrl(String url) {
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://([^/]+)(/.*)?").matcher(url);
+    Matcher m = STAGE_URL.matcher(url);
     if (!m.matches() || !RemoteFiles.isRemote(url)) {
       throw new IllegalArgumentException(
           "stageUrl must be the URL of an external stage, scheme://bucket[/path] (such as"

@@ -6,13 +6,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.imednet.export.api.ApiConfig;
 import org.imednet.export.api.Secret;
 import org.imednet.export.pipeline.ExportSpec;
 import org.imednet.export.sinks.ledger.LedgerRun;
 import org.imednet.export.sinks.snowflake.LoadIntoSnowflake;
 import org.imednet.export.sinks.snowflake.SnowflakeLedger;
+import org.imednet.export.sinks.snowflake.SnowflakeLoadOptions;
 import org.imednet.export.sinks.snowflake.SnowflakeSettings;
+import org.imednet.export.sinks.staging.RemoteFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,6 +40,10 @@ import picocli.CommandLine.Unmatched;
     description = {
       "Load studies into Snowflake: Parquet batches staged locally, PUT to an internal stage,",
       "COPY INTO ... FORCE = FALSE, then a keyed replace by (study_key, record_id), exactly once.",
+      "With --stage-url the stage is an EXTERNAL stage: the workers write the",
+      "batches to <URL>/<stage-prefix>/ themselves (no PUT; bucket credentials",
+      "from the cloud's default chain: AWS_* variables, profile, instance role)",
+      "and COPY reads them from the stage.",
       "One table per form by default (or --table for one table), plus the metadata tables.",
       "Connection: flags, SNOWFLAKE_* environment variables, or --connection NAME from",
       "connections.toml. The password comes from SNOWFLAKE_PASSWORD, --password-file or the",
@@ -44,6 +52,7 @@ import picocli.CommandLine.Unmatched;
       "  SNOWFLAKE_PASSWORD=... imednet export snowflake MY_STUDY --account myorg-myaccount \\",
       "      --user loader --database IMEDNET_DB --schema PUBLIC --warehouse COMPUTE_WH \\",
       "      --stage MY_STAGE --stage-prefix imednet/prod --manifest-path manifest.jsonl",
+      "  ... --stage @EXT_STAGE --stage-url s3://bucket/stage      (an external stage)",
       "The Python SDK's positional form (STUDY ACCOUNT USER PASSWORD DATABASE SCHEMA WAREHOUSE",
       "STAGE TABLE) is refused with the equivalent flags: a password is never an argument.",
       "Try it locally against `imednet emulator snowflake`."
@@ -91,8 +100,25 @@ class ExportSnowflakeCommand implements Callable<Integer> {
   @Option(names = "--role", paramLabel = "ROLE")
   String role;
 
-  @Option(names = "--stage", paramLabel = "STAGE", description = "Internal stage name.")
+  @Option(
+      names = "--stage",
+      paramLabel = "STAGE",
+      description =
+          "Stage name, NAME or @NAME: an internal stage, or with --stage-url an external one.")
   String stage;
+
+  @Option(
+      names = "--stage-url",
+      paramLabel = "URL",
+      description =
+          "The URL of the EXTERNAL stage --stage names (s3://bucket/path, or another scheme"
+              + " Beam has a FileSystem for): batch files are written to URL/<stage-prefix>/"
+              + " by the workers and COPYed from the stage, with no PUT; loaded files are"
+              + " deleted from there unless --keep-staged. The stage must exist: CREATE STAGE"
+              + " NAME URL = 'URL/' STORAGE_INTEGRATION = ... (see the README). Bucket"
+              + " credentials come from the cloud's default chain (AWS_* variables, profile,"
+              + " instance role), never from arguments.")
+  String stageUrl;
 
   @Option(
       names = "--password-file",
@@ -154,7 +180,9 @@ class ExportSnowflakeCommand implements Callable<Integer> {
       description = "Keep the staged Parquet files here.")
   Path localStagingDir;
 
-  @Option(names = "--keep-staged", description = "Leave loaded files in the Snowflake stage.")
+  @Option(
+      names = "--keep-staged",
+      description = "Leave loaded files in the Snowflake stage (with --stage-url: in the bucket).")
   boolean keepStaged;
 
   @Option(
@@ -186,6 +214,7 @@ class ExportSnowflakeCommand implements Callable<Integer> {
   }
 
   private int export() throws Exception {
+    String externalStageUrl = stageUrl == null ? null : checkStageUrl();
     Map<String, String> env = common.environment();
     SnowflakeSettings.Builder sb =
         connection != null
@@ -225,6 +254,7 @@ class ExportSnowflakeCommand implements Callable<Integer> {
     if (table != null) load = load.withSingleTable(table);
     if (manifestPath != null) load = load.withManifestPath(manifestPath);
     if (localStagingDir != null) load = load.withLocalStagingDir(localStagingDir);
+    if (externalStageUrl != null) load = load.withStageUrl(externalStageUrl);
 
     List<String> studyKeys = common.studies(studies, api);
     if (common.dryRun) {
@@ -236,6 +266,38 @@ class ExportSnowflakeCommand implements Callable<Integer> {
     try (AutoCloseable lock = SnowflakeLedger.lock(settings, runId, common.lockStaleAfter)) {
       return exportLocked(settings, api, load, studyKeys, runId);
     }
+  }
+
+  /**
+   * The {@code --stage-url}, normalised, once it is known to go with {@code --stage}, to be a
+   * {@code scheme://bucket[/path]} and to have a Beam FileSystem with this job's options; else a
+   * one-line {@link UsageError}.
+   */
+  private String checkStageUrl() {
+    if (stage == null) {
+      throw new UsageError(
+          "--stage-url "
+              + stageUrl
+              + " needs --stage @NAME, the external stage whose URL it is (created once with"
+              + " CREATE STAGE NAME URL = '"
+              + stageUrl
+              + "' STORAGE_INTEGRATION = ...)");
+    }
+    String url;
+    try {
+      url = SnowflakeLoadOptions.defaults().withStageUrl(stageUrl).stageUrl();
+    } catch (IllegalArgumentException e) {
+      throw new UsageError("--stage-url: " + e.getMessage());
+    }
+    // The registry the job will have: the same options register the same FileSystems.
+    FileSystems.setDefaultPipelineOptions(
+        PipelineOptionsFactory.fromArgs(common.beamArguments().toArray(new String[0])).create());
+    try {
+      RemoteFiles.checkScheme(url);
+    } catch (IllegalArgumentException e) {
+      throw new UsageError("--stage-url: " + e.getMessage());
+    }
+    return url;
   }
 
   /** The export, once the schema is locked and before its ledger is read. */

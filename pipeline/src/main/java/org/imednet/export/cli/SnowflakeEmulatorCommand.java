@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.BindException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -43,6 +44,10 @@ import picocli.CommandLine.Spec;
       "used and removed on exit; with it the data is kept (and served again on the",
       "next start) to inspect after Ctrl-C, e.g. with",
       "  imednet sql DIR/databases/IMEDNET_DB.duckdb \"SELECT ... FROM PUBLIC.T\"",
+      "External stages (CREATE STAGE NAME URL = 's3://bucket/path/' STORAGE_INTEGRATION = I",
+      "or CREDENTIALS = (...)) read their files from --s3-endpoint (an S3-compatible server",
+      "such as MinIO; default AWS's own S3), signing with the stage's CREDENTIALS or, for a",
+      "storage integration, with this process's AWS credentials (AWS_* variables, profile).",
       "Runs until Ctrl-C."
     })
 final class SnowflakeEmulatorCommand implements Callable<Integer> {
@@ -101,6 +106,27 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
       defaultValue = "IMEDNET_STAGE")
   String stage;
 
+  @Option(
+      names = "--s3-endpoint",
+      paramLabel = "URL",
+      description =
+          "S3 server that external stages' s3:// URLs are read from, e.g. http://127.0.0.1:9000"
+              + " (default: AWS's S3 for --s3-region).")
+  URI s3Endpoint;
+
+  @Option(
+      names = "--s3-path-style",
+      description =
+          "Path-style S3 requests (http://host:port/bucket/key), for servers reached by address.")
+  boolean s3PathStyle;
+
+  @Option(
+      names = "--s3-region",
+      paramLabel = "REGION",
+      description = "Region S3 requests are signed for (default: ${DEFAULT-VALUE}).",
+      defaultValue = "us-east-1")
+  String s3Region;
+
   @Override
   public Integer call() throws Exception {
     String userName = identifier("--user", user);
@@ -114,13 +140,17 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
             : dataDir.toAbsolutePath().normalize();
     SnowflakeEmulator emu;
     try {
-      emu =
+      SnowflakeEmulator.Builder builder =
           SnowflakeEmulator.builder()
               .root(root)
               .credentials(userName, PASSWORD)
               .port(port)
-              .build()
-              .start();
+              .s3PathStyle(s3PathStyle)
+              .s3Region(s3Region);
+      if (s3Endpoint != null) {
+        builder.s3Endpoint(s3Endpoint);
+      }
+      emu = builder.build().start();
     } catch (IOException | RuntimeException e) {
       if (temporary) {
         deleteTree(root);

@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,10 +31,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
 import org.imednet.export.testdata.SampleStudies;
 import org.imednet.export.testdata.emulator.FaultPlan;
 import org.imednet.export.testdata.emulator.FolderStudyData;
 import org.imednet.export.testdata.emulator.ImednetEmulator;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -208,6 +213,65 @@ class SnowflakeEmulatorCommandTest {
   }
 
   @Test
+  void externalStagesReadTheBucketsOfTheS3Endpoint() throws Exception {
+    BlobStoreContext store =
+        ContextBuilder.newBuilder("transient-nio2")
+            .credentials("identity", "credential")
+            .build(BlobStoreContext.class);
+    S3Proxy proxy =
+        S3Proxy.builder()
+            .blobStore(store.getBlobStore())
+            .endpoint(URI.create("http://127.0.0.1:0"))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "cmd-access", "cmd-secret-5d1e")
+            .build();
+    proxy.start();
+    try {
+      store.getBlobStore().createContainerInLocation(null, "landing");
+      store
+          .getBlobStore()
+          .putBlob(
+              "landing",
+              store.getBlobStore().blobBuilder("stage/x.parquet").payload(new byte[] {1}).build());
+      Started emu =
+          Started.start(
+              "emulator",
+              "snowflake",
+              "--port",
+              "0",
+              "--s3-endpoint",
+              "http://127.0.0.1:" + proxy.getPort(),
+              "--s3-path-style");
+      try {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String line : emu.awaitReady().split("\n")) {
+          Matcher m = EXPORT_LINE.matcher(line);
+          if (m.matches()) {
+            settings.put(m.group(1), m.group(2));
+          }
+        }
+        try (Connection c = connect(settings);
+            Statement st = c.createStatement()) {
+          st.execute(
+              "CREATE STAGE IMEDNET_DB.PUBLIC.EXT URL = 's3://landing/stage/'"
+                  + " CREDENTIALS = (AWS_KEY_ID = 'cmd-access' AWS_SECRET_KEY = 'cmd-secret-5d1e')");
+          try (ResultSet rs = st.executeQuery("LIST @IMEDNET_DB.PUBLIC.EXT")) {
+            assertTrue(rs.next());
+            assertEquals("s3://landing/stage/x.parquet", rs.getString(1));
+            assertEquals(1L, rs.getLong(2));
+            assertFalse(rs.next());
+          }
+        }
+      } finally {
+        emu.stop();
+      }
+      assertEquals(0, emu.exitCode(), emu.err());
+    } finally {
+      proxy.stop();
+      store.close();
+    }
+  }
+
+  @Test
   void withoutDataDirTheTemporaryFolderIsRemovedOnStop() throws Exception {
     Started emu = Started.start("emulator", "snowflake", "--port", "0");
     String printed;
@@ -242,7 +306,15 @@ class SnowflakeEmulatorCommandTest {
   void helpOfTheEmulatorCommands() {
     CliFixture.Run sf = CliFixture.run("emulator", "snowflake", "--help");
     assertEquals(0, sf.exitCode, sf.toString());
-    for (String s : List.of("--port=N", "--data-dir=DIR", "--user=USER", "SNOWFLAKE_PASSWORD")) {
+    for (String s :
+        List.of(
+            "--port=N",
+            "--data-dir=DIR",
+            "--user=USER",
+            "SNOWFLAKE_PASSWORD",
+            "--s3-endpoint=URL",
+            "--s3-path-style",
+            "--s3-region=REGION")) {
       assertTrue(sf.out.contains(s), s + " in\n" + sf.out);
     }
     CliFixture.Run parent = CliFixture.run("emulator", "--help");

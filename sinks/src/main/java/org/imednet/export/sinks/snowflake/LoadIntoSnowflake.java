@@ -12,6 +12,7 @@ import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -27,10 +28,11 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.imednet.export.rows.RowBatch;
 import org.imednet.export.sinks.ledger.HighWaterMarks;
 import org.imednet.export.sinks.ledger.LedgerRun;
+import org.imednet.export.sinks.staging.RemoteFiles;
 
 /**
- * Loads {@link RowBatch}es into Snowflake: Parquet files PUT into an internal stage, then COPY and
- * a keyed replace per table, exactly once.
+ * Loads {@link RowBatch}es into Snowflake: Parquet files PUT into an internal stage (or written to
+ * an external stage's bucket), then COPY and a keyed replace per table, exactly once.
  *
  * <pre>{@code
  * PCollection<LoadResult> loaded =
@@ -38,14 +40,21 @@ import org.imednet.export.sinks.ledger.LedgerRun;
  *         LoadIntoSnowflake.to(settings)
  *             .withManifestPath(Path.of("/data/snowflake-manifest.jsonl"))
  *             .withStagePrefix("imednet/prod"));
+ *
+ * // settings.stage() is EXT_STAGE, an external stage (CREATE STAGE EXT_STAGE
+ * // URL = 's3://bucket/stage/' STORAGE_INTEGRATION = …): the workers write the files to
+ * // s3://bucket/stage/imednet/<TABLE>/ through FileSystems, and COPY reads them from there.
+ * rows.apply(LoadIntoSnowflake.to(settings).withStageUrl("s3://bucket/stage"));
  * }</pre>
  *
  * <p>Two steps, so memory stays bounded and DDL never races:
  *
  * <ol>
  *   <li><b>StageBatches</b> (parallel): per bundle, rows are gathered per study and target table up
- *       to {@code batchSize}, written as a content-named Parquet file and PUT into the stage. Only
- *       a small {@link StagedBatch} descriptor travels on, keyed by target table.
+ *       to {@code batchSize}, written as a content-named Parquet file and PUT into the stage (with
+ *       {@link #withStageUrl}: written to the external stage's URL through Beam's FileSystems, with
+ *       this job's options). Only a small {@link StagedBatch} descriptor travels on, keyed by
+ *       target table.
  *   <li><b>CommitBatches</b>: a {@code GroupByKey} on the target table gives each table ONE loader,
  *       which creates or widens the table and commits its batches one after another (see {@link
  *       SnowflakeBatchLoader} for the COPY into a staging table and the one-transaction replace by
@@ -166,6 +175,14 @@ public final class LoadIntoSnowflake
     return withOptions(options.withManifestPath(path));
   }
 
+  /**
+   * See {@link SnowflakeLoadOptions#withStageUrl}: the settings' stage is an external stage with
+   * this URL; default none (an internal stage).
+   */
+  public LoadIntoSnowflake withStageUrl(String url) {
+    return withOptions(options.withStageUrl(url));
+  }
+
   /** See {@link SnowflakeLoadOptions#withLocalStagingDir}; default a temporary directory. */
   public LoadIntoSnowflake withLocalStagingDir(Path dir) {
     return withOptions(options.withLocalStagingDir(dir));
@@ -182,6 +199,9 @@ public final class LoadIntoSnowflake
       throw new ExportConfigurationError("LoadIntoSnowflake.to(settings) is required");
     }
     settings.validate();
+    if (options.stageUrl() != null) {
+      RemoteFiles.checkScheme(options.stageUrl());
+    }
     PCollection<KV<String, Iterable<StagedBatch>>> grouped =
         input
             .apply("StageBatches", ParDo.of(new StageBatchesFn(settings, options)))
@@ -262,6 +282,7 @@ public final class LoadIntoSnowflake
     }
     builder
         .add(DisplayData.item("stagePrefix", options.stagePrefix()))
+        .addIfNotNull(DisplayData.item("stageUrl", options.stageUrl()))
         .addIfNotNull(DisplayData.item("singleTable", options.singleTable()))
         .add(DisplayData.item("batchSize", options.batchSize()))
         .add(DisplayData.item("maxRetries", options.maxRetries()))
@@ -273,6 +294,17 @@ public final class LoadIntoSnowflake
     }
   }
 
+  /**
+   * Makes {@code FileSystems} use this job's options ({@code --endpoint}, {@code --awsRegion}, …)
+   * right before a call on an external stage: on Flink, other operators register options of their
+   * own meanwhile (see {@link RemoteFiles#useOptions}).
+   */
+  private static void useJobOptions(@Nullable PipelineOptions options) {
+    if (options != null) {
+      RemoteFiles.useOptions(options);
+    }
+  }
+
   /** Gathers rows per study and target table within a bundle, stages full batches. */
   static final class StageBatchesFn extends DoFn<RowBatch, KV<String, StagedBatch>> {
     private static final long serialVersionUID = 1L;
@@ -281,6 +313,8 @@ public final class LoadIntoSnowflake
     private transient @Nullable SnowflakeBatchLoader loader;
     private transient Map<String, List<RowBatch>> buffers;
     private transient Map<String, Integer> buffered;
+    // This job's options, for FileSystems before writing to an external stage.
+    private transient @Nullable PipelineOptions pipelineOptions;
 
     StageBatchesFn(SnowflakeSettings settings, SnowflakeLoadOptions options) {
       this.settings = settings;
@@ -289,13 +323,16 @@ public final class LoadIntoSnowflake
 
     @Setup
     public void setup() {
-      loader = SnowflakeBatchLoader.open(settings, options);
+      loader =
+          SnowflakeBatchLoader.open(settings, options)
+              .beforeEachFileSystemsCall(() -> useJobOptions(pipelineOptions));
     }
 
     @StartBundle
-    public void startBundle() {
+    public void startBundle(StartBundleContext context) {
       buffers = new HashMap<>();
       buffered = new HashMap<>();
+      pipelineOptions = context.getPipelineOptions();
     }
 
     @ProcessElement
@@ -355,6 +392,8 @@ public final class LoadIntoSnowflake
     private final SnowflakeSettings settings;
     private final SnowflakeLoadOptions options;
     private transient @Nullable SnowflakeBatchLoader loader;
+    // This job's options, for FileSystems before deleting a loaded file from an external stage.
+    private transient @Nullable PipelineOptions pipelineOptions;
 
     CommitBatchesFn(SnowflakeSettings settings, SnowflakeLoadOptions options) {
       this.settings = settings;
@@ -363,7 +402,14 @@ public final class LoadIntoSnowflake
 
     @Setup
     public void setup() {
-      loader = SnowflakeBatchLoader.open(settings, options);
+      loader =
+          SnowflakeBatchLoader.open(settings, options)
+              .beforeEachFileSystemsCall(() -> useJobOptions(pipelineOptions));
+    }
+
+    @StartBundle
+    public void startBundle(StartBundleContext context) {
+      pipelineOptions = context.getPipelineOptions();
     }
 
     @ProcessElement

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -27,6 +28,7 @@ import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.rows.RowBatch;
 import org.imednet.export.rows.TableSchema;
 import org.imednet.export.sinks.staging.ParquetBatchFile;
+import org.imednet.export.sinks.staging.RemoteFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,12 +59,24 @@ import org.slf4j.LoggerFactory;
  *       cannot load twice; a failed attempt leaves the target as it was.
  * </ul>
  *
+ * <p><b>External stages</b> ({@link SnowflakeLoadOptions#withStageUrl}): instead of the PUT, the
+ * file is written through Beam's {@link org.apache.beam.sdk.io.FileSystems} to {@code
+ * <stageUrl>/<prefix>/<TABLE>/<sha256>.parquet} (skipped when that object exists: the name fixes
+ * the content, and object stores show only complete objects), the COPY reads it from
+ * {@code @"STAGE"/<prefix>/<TABLE>/} as above, and after the commit it is deleted through {@code
+ * FileSystems} instead of {@code REMOVE}d. Everything else, the manifest and the keyed replace
+ * included, is the same, so the guarantees are too. {@code FileSystems} must know the job's options
+ * (endpoint, region; {@code Pipeline.create} registers them, {@link LoadIntoSnowflake} re-registers
+ * them before each call, see {@link #beforeEachFileSystemsCall}); the bucket's credentials come
+ * from the cloud's default chain.
+ *
  * <p>Each step is retried up to {@code maxRetries} times after {@code retryBackoff × 2^(n-1)},
  * reconnecting first; SQL compilation, permission and authentication errors are not retried. Then
  * {@link ExportBatchError} names the batch, and the manifest gets a FAILED line. A crash can leave
  * a staged file (removed by the next successful load of the same content, or with {@code
- * REMOVE @STAGE/<prefix>/}) and a {@code <TABLE>_STG_*} transient table (safe to drop); never
- * partial rows in a target table. Not thread-safe: one loader per thread.
+ * REMOVE @STAGE/<prefix>/}; in an external stage's bucket, delete {@code <stageUrl>/<prefix>/}) and
+ * a {@code <TABLE>_STG_*} transient table (safe to drop); never partial rows in a target table. Not
+ * thread-safe: one loader per thread.
  */
 public final class SnowflakeBatchLoader implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SnowflakeBatchLoader.class);
@@ -76,6 +90,7 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
   private final Map<String, Set<String>> columnsByTable = new HashMap<>();
   private @Nullable Connection connection;
   private int lastAttempts;
+  private Runnable beforeFileSystems = () -> {};
 
   private SnowflakeBatchLoader(
       SnowflakeSettings settings,
@@ -120,17 +135,29 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
     return loader;
   }
 
+  /**
+   * Runs {@code hook} right before each {@code FileSystems} call on an external stage (the
+   * existence check, the write, the delete). {@link LoadIntoSnowflake} makes {@code FileSystems}
+   * use the job's options there ({@link RemoteFiles#useOptions}), because a runner may register
+   * other options in the meantime. Default: nothing.
+   */
+  public SnowflakeBatchLoader beforeEachFileSystemsCall(Runnable hook) {
+    this.beforeFileSystems = Objects.requireNonNull(hook, "hook");
+    return this;
+  }
+
   /** Stages and commits one batch: {@link #stage} then {@link #commit}. */
   public LoadResult load(List<RowBatch> rowsOfOneTable, String batchId) {
     return commit(stage(rowsOfOneTable, batchId));
   }
 
   /**
-   * Writes the batch's Parquet file and PUTs it into the stage, unless the manifest shows the same
-   * content already loaded into the same table. A null {@code batchId} becomes {@code
-   * <study>/<TABLE>/<first 16 hex digits of the content hash>}.
+   * Writes the batch's Parquet file and PUTs it into the stage (or, with an external stage, writes
+   * it to the stage's URL), unless the manifest shows the same content already loaded into the same
+   * table. A null {@code batchId} becomes {@code <study>/<TABLE>/<first 16 hex digits of the
+   * content hash>}.
    *
-   * @throws ExportBatchError when the PUT fails after all retries
+   * @throws ExportBatchError when the PUT (or the write) fails after all retries
    */
   public StagedBatch stage(List<RowBatch> rowsOfOneTable, @Nullable String batchId) {
     if (rowsOfOneTable.isEmpty()) {
@@ -155,15 +182,30 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
       return new StagedBatch(batchId, content, stageFile, true);
     }
     StagedBatch staged = new StagedBatch(batchId, content, stageFile, false);
+    String stageUrl = options.stageUrl();
+    if (stageUrl != null && existsInExternalStage(stageUrl + "/" + stageFile)) {
+      return staged; // written by an earlier attempt or run; the same name is the same content
+    }
     Path local = writeLocalFile(content, batchId);
     try {
-      withRetries(
-          staged,
-          "PUT",
-          conn -> {
-            put(conn, local, folder);
-            return null;
-          });
+      if (stageUrl == null) {
+        withRetries(
+            staged,
+            "PUT",
+            conn -> {
+              put(conn, local, folder);
+              return null;
+            });
+      } else {
+        withRetries(
+            staged,
+            "WRITE",
+            false,
+            unused -> {
+              writeToExternalStage(local, stageUrl + "/" + stageFile);
+              return null;
+            });
+      }
     } catch (ExportBatchError e) {
       appendManifest(failed(staged, e));
       throw e;
@@ -258,13 +300,7 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
         // driver retry after a lost answer): then the staging table holds the rows.
         copy.rowsLoaded = countRows(conn, staging);
         if (copy.rowsLoaded == 0) {
-          throw new SQLException(
-              "COPY found no file at "
-                  + SnowflakeSql.stageRef(settings.stage())
-                  + "/"
-                  + batch.stageFile
-                  + "; it was removed from the stage after PUT. Re-run to stage it again",
-              NOT_RETRYABLE_STATE);
+          throw new SQLException(missingFileMessage(batch), NOT_RETRYABLE_STATE);
         }
       }
       if (copy.rowsLoaded != batch.rowCount) {
@@ -297,6 +333,29 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
     } finally {
       dropQuietly(conn, staging);
     }
+  }
+
+  private String missingFileMessage(StagedBatch batch) {
+    String at = SnowflakeSql.stageRef(settings.stage()) + "/" + batch.stageFile;
+    String stageUrl = options.stageUrl();
+    if (stageUrl == null) {
+      return "COPY found no file at "
+          + at
+          + "; it was removed from the stage after PUT. Re-run to stage it again";
+    }
+    return "COPY found no file at "
+        + at
+        + " although it was written to "
+        + stageUrl
+        + "/"
+        + batch.stageFile
+        + ": is "
+        + stageUrl
+        + " the URL of stage "
+        + settings.stage()
+        + " (DESC STAGE "
+        + settings.stage()
+        + ")? Otherwise it was deleted after it was written; re-run to write it again";
   }
 
   private void ensureTable(Connection conn, String target, StagedBatch batch) throws SQLException {
@@ -367,6 +426,30 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
     }
   }
 
+  private boolean existsInExternalStage(String target) {
+    try {
+      beforeFileSystems.run();
+      return RemoteFiles.exists(target);
+    } catch (IOException | RuntimeException e) {
+      // Writing it tells what is wrong, with retries and the batch named.
+      LOG.debug("Could not tell whether {} exists: {}", target, e.toString());
+      return false;
+    }
+  }
+
+  /** Writes the file; any failure (the cloud SDK's are unchecked) is retryable I/O. */
+  private void writeToExternalStage(Path local, String target) {
+    try {
+      beforeFileSystems.run();
+      RemoteFiles.upload(local, target);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + target + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new UncheckedIOException(
+          "Cannot write " + target + ": " + e.getMessage(), new IOException(e));
+    }
+  }
+
   private static CopyOutcome copy(Connection conn, String sql) throws SQLException {
     CopyOutcome out = new CopyOutcome();
     try (Statement st = conn.createStatement();
@@ -398,6 +481,22 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
   }
 
   private void removeStaged(StagedBatch batch) {
+    String stageUrl = options.stageUrl();
+    if (stageUrl != null) {
+      String target = stageUrl + "/" + batch.stageFile;
+      try {
+        beforeFileSystems.run();
+        RemoteFiles.delete(target);
+      } catch (IOException | RuntimeException e) {
+        // The rows are committed; a leftover file only costs storage.
+        LOG.warn(
+            "Batch {} loaded, but deleting {} from the external stage failed; delete it by hand: {}",
+            batch.batchId,
+            target,
+            e.toString());
+      }
+      return;
+    }
     try {
       execute(connection(), SnowflakeSql.remove(settings.stage(), batch.stageFile));
     } catch (SQLException | ExportConfigurationError e) {
@@ -421,13 +520,24 @@ public final class SnowflakeBatchLoader implements AutoCloseable {
   }
 
   private <T> T withRetries(StagedBatch batch, String step, SqlStep<T> body) {
+    return withRetries(batch, step, true, body);
+  }
+
+  /**
+   * Runs {@code body} with retries; a step that does not use Snowflake ({@code usesSnowflake}
+   * false) gets no connection, and its failures leave the loader's connection open.
+   */
+  private <T> T withRetries(
+      StagedBatch batch, String step, boolean usesSnowflake, SqlStep<T> body) {
     for (int attempt = 1; ; attempt++) {
       try {
-        T result = body.run(connection());
+        T result = body.run(usesSnowflake ? connection() : null);
         lastAttempts = attempt;
         return result;
       } catch (SQLException | ExportConfigurationError | UncheckedIOException e) {
-        discardConnection();
+        if (usesSnowflake) {
+          discardConnection();
+        }
         if (!isRetryable(e) || attempt > options.maxRetries()) {
           throw new ExportBatchError(
               batch.batchId,

@@ -4,7 +4,10 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.annotation.Nullable;
+import org.imednet.export.sinks.staging.RemoteFiles;
 
 /**
  * What and how to load, apart from the connection: stage prefix, table layout, batch size, retries,
@@ -23,6 +26,9 @@ public final class SnowflakeLoadOptions implements Serializable {
    */
   public static final int DEFAULT_BATCH_SIZE = 100_000;
 
+  private static final Pattern STAGE_URL =
+      Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://([^/]+)(/.*)?");
+
   private String stagePrefix = "imednet";
   private @Nullable String singleTable;
   private boolean forceReload;
@@ -31,6 +37,7 @@ public final class SnowflakeLoadOptions implements Serializable {
   private Duration retryBackoff = Duration.ofSeconds(1);
   private @Nullable String manifestPath;
   private @Nullable String localStagingDir;
+  private @Nullable String stageUrl;
   private int batchSize = DEFAULT_BATCH_SIZE;
   private Sleeper sleeper = Sleeper.SYSTEM;
 
@@ -47,6 +54,7 @@ public final class SnowflakeLoadOptions implements Serializable {
     c.retryBackoff = retryBackoff;
     c.manifestPath = manifestPath;
     c.localStagingDir = localStagingDir;
+    c.stageUrl = stageUrl;
     c.batchSize = batchSize;
     c.sleeper = sleeper;
     return c;
@@ -55,7 +63,7 @@ public final class SnowflakeLoadOptions implements Serializable {
   /**
    * Defaults: stage prefix {@code imednet}, one table per form, {@code FORCE = FALSE}, staged files
    * removed after loading, 3 retries from 1 s, no manifest, a temporary local staging directory,
-   * {@value #DEFAULT_BATCH_SIZE} rows per batch.
+   * {@value #DEFAULT_BATCH_SIZE} rows per batch, an internal stage (PUT).
    */
   public static SnowflakeLoadOptions defaults() {
     return new SnowflakeLoadOptions();
@@ -89,7 +97,10 @@ public final class SnowflakeLoadOptions implements Serializable {
     return c;
   }
 
-  /** Keep files in the Snowflake stage after loading (default false: {@code REMOVE}d). */
+  /**
+   * Keep files in the Snowflake stage after loading (default false: {@code REMOVE}d, or with {@link
+   * #withStageUrl} deleted from the bucket).
+   */
   public SnowflakeLoadOptions withKeepStaged(boolean keep) {
     SnowflakeLoadOptions c = copy();
     c.keepStaged = keep;
@@ -129,6 +140,51 @@ public final class SnowflakeLoadOptions implements Serializable {
     SnowflakeLoadOptions c = copy();
     c.localStagingDir = dir.toAbsolutePath().toString();
     return c;
+  }
+
+  /**
+   * Loads through an EXTERNAL stage: the settings' stage is an external stage whose URL is {@code
+   * url} ({@code s3://bucket/path}, or any other scheme Beam has a {@link
+   * org.apache.beam.sdk.io.FileSystems} for), and each batch's file is written there, to {@code
+   * <url>/<stagePrefix>/<TABLE>/<sha256>.parquet}, through {@code FileSystems} (credentials from
+   * the cloud's default chain, never from settings), and COPYed from the stage with no PUT. After
+   * its COPY commits, the file is deleted through {@code FileSystems} unless {@link
+   * #withKeepStaged}. Default: none, an internal stage loaded with PUT.
+   *
+   * @throws IllegalArgumentException unless {@code url} is {@code scheme://bucket[/path]} without
+   *     glob characters or empty, {@code .} or {@code ..} segments
+   */
+  public SnowflakeLoadOptions withStageUrl(String url) {
+    Objects.requireNonNull(url, "url");
+    SnowflakeLoadOptions c = copy();
+    c.stageUrl = checkStageUrl(url);
+    return c;
+  }
+
+  /**
+   * {@code url} without trailing slashes, or an {@link IllegalArgumentException} saying why not.
+   */
+  static String checkStageUrl(String url) {
+    Matcher m = STAGE_URL.matcher(url);
+    if (!m.matches() || !RemoteFiles.isRemote(url)) {
+      throw new IllegalArgumentException(
+          "stageUrl must be the URL of an external stage, scheme://bucket[/path] (such as"
+              + " s3://bucket/stage), was '"
+              + url
+              + "'");
+    }
+    String path = m.group(3) == null ? "" : m.group(3).replaceAll("/+$", "");
+    for (String segment : path.isEmpty() ? new String[0] : path.substring(1).split("/", -1)) {
+      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+        throw new IllegalArgumentException(
+            "stageUrl must not contain empty, '.' or '..' segments, was '" + url + "'");
+      }
+    }
+    if (url.chars().anyMatch(ch -> "*?[]{}".indexOf(ch) >= 0)) {
+      throw new IllegalArgumentException(
+          "stageUrl must not contain glob characters (* ? [ ] { }), was '" + url + "'");
+    }
+    return m.group(1) + "://" + m.group(2) + path;
   }
 
   /** Rows per staged file, 1..10,000,000; default {@value #DEFAULT_BATCH_SIZE}. */
@@ -179,6 +235,11 @@ public final class SnowflakeLoadOptions implements Serializable {
     return localStagingDir == null ? null : Path.of(localStagingDir);
   }
 
+  /** The external stage's URL ({@link #withStageUrl}), or null for an internal stage. */
+  public @Nullable String stageUrl() {
+    return stageUrl;
+  }
+
   public int batchSize() {
     return batchSize;
   }
@@ -210,6 +271,7 @@ public final class SnowflakeLoadOptions implements Serializable {
         + manifestPath
         + ", localStagingDir="
         + localStagingDir
+        + (stageUrl == null ? "" : ", stageUrl=" + stageUrl)
         + ", batchSize="
         + batchSize
         + "}";

@@ -74,7 +74,7 @@ public final class SnowflakeSettings implements Serializable {
     this.schema = b.schema;
     this.warehouse = b.warehouse;
     this.role = b.role;
-    this.stage = b.stage;
+    this.stage = stageName(b.stage);
     this.privateKeyFile = b.privateKeyFile;
     this.privateKeyFilePassword = b.privateKeyFilePassword;
     this.authenticator = b.authenticator;
@@ -357,8 +357,18 @@ public final class SnowflakeSettings implements Serializable {
     return role;
   }
 
+  /**
+   * The stage's name, without the {@code @} of a stage reference: {@code --stage @EXT_STAGE} and
+   * {@code --stage EXT_STAGE} name the same stage.
+   */
   public @Nullable String stage() {
     return stage;
+  }
+
+  private static @Nullable String stageName(@Nullable String stage) {
+    return stage != null && stage.startsWith("@") && stage.length() > 1
+        ? stage.substring(1)
+        : stage;
   }
 
   public @Nullable String privateKeyFile() {

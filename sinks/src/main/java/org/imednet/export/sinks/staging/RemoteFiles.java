@@ -17,14 +17,16 @@ import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.util.MimeTypes;
 
 /**
  * Files on a Beam {@link FileSystems} scheme other than the local one ({@code s3://}, {@code
- * gs://}, {@code hdfs://}, …): telling such a location from a local path, uploading a finished
- * local file as one object, and copying a folder's objects to a local folder.
+ * gs://}, {@code hdfs://}, …): telling such a location from a local path, checking that its scheme
+ * has a FileSystem, uploading a finished local file as one object, telling whether an object
+ * exists, deleting one, and copying a folder's objects to a local folder.
  */
 public final class RemoteFiles {
   private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://.*");
@@ -62,6 +64,49 @@ public final class RemoteFiles {
   /** Whether {@code location} is {@code scheme://…} with a scheme other than {@code file}. */
   public static boolean isRemote(String location) {
     return SCHEME.matcher(location).matches() && !location.regionMatches(true, 0, "file:", 0, 5);
+  }
+
+  /**
+   * Checks that a Beam FileSystem is registered for {@code location}'s scheme in the current {@link
+   * FileSystems} registry (the job's, once {@code Pipeline.create} or {@link #useOptions} ran).
+   *
+   * @throws IllegalArgumentException with a one-line message naming the scheme and the module that
+   *     provides it, without a cause (a runner or CLI shows the innermost message)
+   */
+  public static void checkScheme(String location) {
+    try {
+      FileSystems.matchNewResource(location, true);
+    } catch (IllegalArgumentException e) {
+      int colon = location.indexOf(':');
+      String scheme = colon > 0 ? location.substring(0, colon) : location;
+      throw new IllegalArgumentException(
+          "No Beam FileSystem for "
+              + scheme
+              + ":// is registered (for "
+              + location
+              + "): s3:// needs beam-sdks-java-io-amazon-web-services2 on the classpath,"
+              + " gs:// beam-sdks-java-extensions-google-cloud-platform-core, azfs://"
+              + " beam-sdks-java-io-azure, hdfs:// beam-sdks-java-io-hadoop-file-system");
+    }
+  }
+
+  /**
+   * Whether the object {@code target} exists (a {@code FileSystems.match} of its exact name, so it
+   * must hold no glob characters).
+   */
+  public static boolean exists(String target) throws IOException {
+    MatchResult match = FileSystems.match(target, EmptyMatchTreatment.ALLOW);
+    if (match.status() == MatchResult.Status.NOT_FOUND) {
+      return false;
+    }
+    return !match.metadata().isEmpty(); // an ERROR status throws its IOException here
+  }
+
+  /** Deletes the object {@code target}; one that does not exist is no error. */
+  public static void delete(String target) throws IOException {
+    FileSystems.delete(
+        List.of(FileSystems.matchNewResource(target, false)),
+        MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
   }
 
   /**

@@ -20,29 +20,38 @@ final class EmulatedSnowflake implements AutoCloseable {
 
   private EmulatedSnowflake(SnowflakeEmulator emulator) {
     this.emulator = emulator;
-    this.settings =
-        SnowflakeSettings.builder()
-            .account(emulator.account())
-            .user(USER)
-            .password(Secret.of(PASSWORD))
-            .database("TESTDB")
-            .schema("RAW")
-            .warehouse("EMU_WH")
-            .stage("MY_STAGE")
-            .host("127.0.0.1")
-            .port(emulator.port())
-            .protocol("http")
-            .build();
+    this.settings = settingsWithStage("MY_STAGE");
+  }
+
+  /** The same settings with another stage (as the user writes it, e.g. {@code @EXT}). */
+  SnowflakeSettings settingsWithStage(String stage) {
+    return SnowflakeSettings.builder()
+        .account(emulator.account())
+        .user(USER)
+        .password(Secret.of(PASSWORD))
+        .database("TESTDB")
+        .schema("RAW")
+        .warehouse("EMU_WH")
+        .stage(stage)
+        .host("127.0.0.1")
+        .port(emulator.port())
+        .protocol("http")
+        .build();
   }
 
   static EmulatedSnowflake start(Path root, SnowflakeFaults faults) throws Exception {
-    SnowflakeEmulator emu =
-        SnowflakeEmulator.builder()
-            .root(root)
-            .credentials(USER, PASSWORD)
-            .faults(faults)
-            .build()
-            .start();
+    return start(root, faults, null);
+  }
+
+  /** With external stages read from the S3 server at {@code s3Endpoint} (path-style), if given. */
+  static EmulatedSnowflake start(Path root, SnowflakeFaults faults, String s3Endpoint)
+      throws Exception {
+    SnowflakeEmulator.Builder b =
+        SnowflakeEmulator.builder().root(root).credentials(USER, PASSWORD).faults(faults);
+    if (s3Endpoint != null) {
+      b.s3Endpoint(java.net.URI.create(s3Endpoint)).s3PathStyle(true);
+    }
+    SnowflakeEmulator emu = b.build().start();
     EmulatedSnowflake s = new EmulatedSnowflake(emu);
     try (Connection c = s.settings.connect();
         Statement st = c.createStatement()) {

@@ -96,6 +96,16 @@ class SnowflakeSettingsTest {
   }
 
   @Test
+  void aStageReferenceNamesItsStage() {
+    assertEquals("EXT_STAGE", complete().stage("@EXT_STAGE").build().stage());
+    assertEquals("EXT_STAGE", complete().stage("EXT_STAGE").build().stage());
+    assertEquals("~", complete().stage("@~").build().stage());
+    assertEquals(
+        "EXT_STAGE",
+        SnowflakeSettings.fromEnvironment(Map.of("SNOWFLAKE_STAGE", "@EXT_STAGE")).build().stage());
+  }
+
+  @Test
   void keyPairReplacesThePassword() {
     SnowflakeSettings s = complete().password(null).privateKeyFile("/k.p8").build();
     assertEquals(List.of(), s.missingFields());

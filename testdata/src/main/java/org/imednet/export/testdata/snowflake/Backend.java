@@ -54,9 +54,12 @@ final class Backend implements AutoCloseable {
   private final Map<String, Session> lockOwners = new HashMap<>();
   private final CopyInto copy;
 
-  Backend(Path root) throws SQLException {
+  private final ObjectStore objectStore;
+
+  Backend(Path root, ObjectStore objectStore) throws SQLException {
     this.databaseDir = root.resolve("databases");
-    this.stages = new Stages(root);
+    this.objectStore = objectStore;
+    this.stages = new Stages(root, objectStore);
     this.copy = new CopyInto(this);
     try {
       Files.createDirectories(databaseDir);
@@ -738,7 +741,17 @@ final class Backend implements AutoCloseable {
       case "SCHEMA":
         return createSchema(s, name, orReplace, ifNotExists);
       case "STAGE":
-        return createStage(s, name, orReplace, ifNotExists, text);
+        return createStage(s, name, orReplace, ifNotExists, t.subList(nameAt, t.size()));
+      case "STORAGE":
+        // CREATE STORAGE INTEGRATION: nothing to emulate; an external stage naming one signs with
+        // the emulator's own AWS credentials (see ExternalStage).
+        return Result.status(
+            Result.DDL,
+            "Integration "
+                + (nameAt < t.size() && t.get(nameAt).isWord("INTEGRATION") && nameAt + 1 < t.size()
+                    ? t.get(nameAt + 1).value
+                    : "")
+                + " successfully created.");
       case "WAREHOUSE":
       case "ROLE":
       case "USER":
@@ -836,7 +849,7 @@ final class Backend implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Stages.deleteTree(stages.databaseDir(name));
+    stages.dropDatabase(name);
     forgetHistory(name, null, null);
   }
 
@@ -871,7 +884,7 @@ final class Backend implements AutoCloseable {
           }
         });
     if (exists) {
-      Stages.deleteTree(stages.schemaDir(db, schema));
+      stages.dropSchema(db, schema);
       forgetHistory(db, schema, null);
     }
     s.database = db;
@@ -880,18 +893,31 @@ final class Backend implements AutoCloseable {
     return Result.status(Result.DDL, "Schema " + schema + " successfully created.");
   }
 
+  /**
+   * {@code CREATE STAGE name [URL = 's3://…' [CREDENTIALS = (…) | STORAGE_INTEGRATION = …]]}; other
+   * options (FILE_FORMAT, COPY_OPTIONS, ENCRYPTION, DIRECTORY, COMMENT) are accepted and ignored.
+   */
   private Result createStage(
-      Session s, List<String> name, boolean orReplace, boolean ifNotExists, SqlText text)
+      Session s,
+      List<String> name,
+      boolean orReplace,
+      boolean ifNotExists,
+      List<SqlText.Token> fromName)
       throws SQLException, SnowflakeError {
-    if (text.containsWord("URL") || text.containsWord("STORAGE_INTEGRATION")) {
-      throw SnowflakeError.unsupported("external stages (only internal stages are emulated)");
-    }
     String[] fq = qualify(s, name);
     if (!databases.containsKey(fq[0]) || !schemaExists(fq[0], fq[1])) {
       throw SnowflakeError.notFound("Schema", fq[0] + "." + fq[1]);
     }
-    Path dir = stages.stageDir(fq[0], fq[1], fq[2]);
-    if (Files.isDirectory(dir)) {
+    Map<String, Object> options =
+        CopyInto.options(
+            fromName.subList(Math.min(name.size() * 2 - 1, fromName.size()), fromName.size()));
+    ExternalStage external = null;
+    if (options.containsKey("URL")
+        || options.containsKey("CREDENTIALS")
+        || options.containsKey("STORAGE_INTEGRATION")) {
+      external = ExternalStage.fromOptions(options);
+    }
+    if (stages.exists(fq[0], fq[1], fq[2])) {
       if (ifNotExists) {
         return Result.status(Result.DDL, fq[2] + " already exists, statement succeeded.");
       }
@@ -901,13 +927,9 @@ final class Backend implements AutoCloseable {
             "42710",
             "SQL compilation error:\nObject '" + fq[2] + "' already exists.");
       }
-      Stages.deleteTree(dir);
+      stages.drop(fq[0], fq[1], fq[2]);
     }
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    stages.create(fq[0], fq[1], fq[2], external);
     return Result.status(Result.DDL, "Stage area " + fq[2] + " successfully created.");
   }
 
@@ -948,15 +970,14 @@ final class Backend implements AutoCloseable {
         return Result.status(Result.DDL, last + " successfully dropped.");
       case "STAGE":
         String[] fq = qualify(s, name);
-        Path dir = stages.stageDir(fq[0], fq[1], fq[2]);
-        if (!Files.isDirectory(dir)) {
+        if (!stages.exists(fq[0], fq[1], fq[2])) {
           if (ifExists) {
             return Result.status(
                 Result.DDL, "Drop statement executed successfully (" + last + " already dropped).");
           }
           throw SnowflakeError.notFound("Stage", String.join(".", fq));
         }
-        Stages.deleteTree(dir);
+        stages.drop(fq[0], fq[1], fq[2]);
         return Result.status(Result.DDL, last + " successfully dropped.");
       case "SCHEMA":
         String db = name.size() == 2 ? name.get(0) : s.database;
@@ -967,7 +988,7 @@ final class Backend implements AutoCloseable {
         }
         ddl(s, text, duckSql, bindings);
         if (db != null) {
-          Stages.deleteTree(stages.schemaDir(db, last));
+          stages.dropSchema(db, last);
           forgetHistory(db, last, null);
         }
         return Result.status(Result.DDL, last + " successfully dropped.");
@@ -1117,6 +1138,7 @@ final class Backend implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
+    objectStore.close();
     main.close();
   }
 }

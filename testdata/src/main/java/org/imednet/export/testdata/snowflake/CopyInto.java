@@ -1,8 +1,6 @@
 package org.imednet.export.testdata.snowflake;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,7 +13,9 @@ import java.util.regex.Pattern;
 
 /**
  * {@code COPY INTO <table> FROM @stage[/path]} for Parquet files, run by DuckDB's {@code
- * read_parquet}, with Snowflake's per-table load history (file path + checksum).
+ * read_parquet}, with Snowflake's per-table load history (file path + checksum). An external
+ * stage's objects are downloaded for the statement and deleted after it; their history is keyed on
+ * the object's URL and ETag, as Snowflake keys it.
  */
 final class CopyInto {
   private static final String NOTHING = "Copy executed with 0 files processed.";
@@ -32,6 +32,8 @@ final class CopyInto {
     final String name;
     final String historyKey;
     final String md5;
+    // The bytes DuckDB reads: the staged file itself, or a download of an external stage's object.
+    Path local;
     long parsed;
     long loaded;
     String error;
@@ -39,7 +41,7 @@ final class CopyInto {
     Load(Stages.StagedFile file, String name, String md5) {
       this.file = file;
       this.name = name;
-      this.historyKey = file.file.toAbsolutePath().toString();
+      this.historyKey = file.historyKey();
       this.md5 = md5;
     }
   }
@@ -119,7 +121,7 @@ final class CopyInto {
       if (pattern != null && !pattern.matcher(file.relative).matches()) {
         continue;
       }
-      Load load = new Load(file, location.name(file.relative), Stages.md5(file.file));
+      Load load = new Load(file, location.name(file.relative), file.checksum());
       if (!force && load.md5.equals(history.get(load.historyKey))) {
         continue;
       }
@@ -131,36 +133,45 @@ final class CopyInto {
 
     String target = SqlText.quote(db) + "." + SqlText.quote(schema) + "." + SqlText.quote(table);
     List<Load> pending = new ArrayList<>(loads);
-    while (true) {
-      Load[] current = new Load[1];
-      try {
-        backend.write(
-            s,
-            db,
-            true,
-            () -> {
-              for (Load load : pending) {
-                current[0] = load;
-                insert(s, target, tableColumns, match, load);
-              }
-              current[0] = null;
-              if (injected != null) {
-                throw injected;
-              }
-            });
-        break;
-      } catch (SQLException | SnowflakeError e) {
-        SnowflakeError error =
-            e instanceof SnowflakeError
-                ? (SnowflakeError) e
-                : SnowflakeError.fromDuckDb((SQLException) e);
-        if (!skipFailedFiles || current[0] == null || s.inTransaction) {
-          throw error;
+    try {
+      for (Load load : loads) {
+        load.local = backend.stages.localCopy(location, load.file);
+      }
+      while (true) {
+        Load[] current = new Load[1];
+        try {
+          backend.write(
+              s,
+              db,
+              true,
+              () -> {
+                for (Load load : pending) {
+                  current[0] = load;
+                  insert(s, target, tableColumns, match, load);
+                }
+                current[0] = null;
+                if (injected != null) {
+                  throw injected;
+                }
+              });
+          break;
+        } catch (SQLException | SnowflakeError e) {
+          SnowflakeError error =
+              e instanceof SnowflakeError
+                  ? (SnowflakeError) e
+                  : SnowflakeError.fromDuckDb((SQLException) e);
+          if (!skipFailedFiles || current[0] == null || s.inTransaction) {
+            throw error;
+          }
+          current[0].error = error.getMessage();
+          current[0].loaded = 0;
+          pending.remove(current[0]);
+          pending.forEach(l -> l.loaded = 0);
         }
-        current[0].error = error.getMessage();
-        current[0].loaded = 0;
-        pending.remove(current[0]);
-        pending.forEach(l -> l.loaded = 0);
+      }
+    } finally {
+      for (Load load : loads) {
+        backend.stages.release(load.file, load.local);
       }
     }
 
@@ -176,11 +187,7 @@ final class CopyInto {
       record.run();
       if (purge) {
         for (Load load : pending) {
-          try {
-            Files.deleteIfExists(load.file.file);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
+          backend.stages.delete(location, load.file);
         }
       }
     }
@@ -199,7 +206,7 @@ final class CopyInto {
 
   private void insert(Session s, String target, List<String> tableColumns, String match, Load load)
       throws SQLException, SnowflakeError {
-    String parquet = "read_parquet(" + SqlText.literal(load.file.file.toString()) + ")";
+    String parquet = "read_parquet(" + SqlText.literal(load.local.toString()) + ")";
     try (Statement st = s.duck.createStatement()) {
       try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + parquet)) {
         rs.next();

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -92,16 +94,29 @@ import org.slf4j.LoggerFactory;
  *       <root>/stages/}: PUT (LOCAL_FS transfer, the driver copies, skips unchanged files and
  *       reports), LIST and REMOVE with a path prefix and {@code PATTERN}. Names are listed as
  *       {@code stage_name_lower/path}.
+ *   <li>External stages on S3: {@code CREATE [OR REPLACE] STAGE name URL = 's3://bucket/prefix/'
+ *       [CREDENTIALS = (AWS_KEY_ID = '…' AWS_SECRET_KEY = '…' [AWS_TOKEN = '…']) |
+ *       STORAGE_INTEGRATION = name]} (other stage options are ignored; {@code CREATE STORAGE
+ *       INTEGRATION} is accepted and does nothing). The objects under the URL are read from {@link
+ *       Builder#s3Endpoint} (the S3-compatible server the files were written to; {@link
+ *       Builder#s3PathStyle} for one reached by address) with the stage's CREDENTIALS, or, for a
+ *       storage integration, with the emulator's own AWS default credential chain ({@code
+ *       AWS_ACCESS_KEY_ID}/{@code aws.accessKeyId}, profile, instance role), which stands in for
+ *       the integration's IAM role. LIST names objects by URL ({@code s3://bucket/prefix/path})
+ *       with their ETag as md5, COPY reads them (downloaded for the statement, then deleted
+ *       locally), REMOVE and PURGE delete them from the bucket, PUT into an external stage is
+ *       refused. The definition, keys included, is kept under {@code <root>/external-stages/},
+ *       readable only by its owner.
  *   <li>{@code COPY INTO [db.][schema.]table FROM @stage[/path] FILE_FORMAT = (TYPE = PARQUET)}
  *       with {@code MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE|CASE_SENSITIVE} (unmatched table
  *       columns get NULL, extra file columns are ignored; NONE loads into a single VARIANT column),
  *       {@code FILES}, {@code PATTERN}, {@code FORCE}, {@code PURGE}, {@code ON_ERROR =
  *       ABORT_STATEMENT} (default: any error rolls back the whole COPY) or {@code SKIP_FILE} /
  *       {@code CONTINUE} (both skip a failing file whole). The stage path is a prefix. Load history
- *       is kept per table in memory, keyed on the staged file and its MD5: without FORCE an
- *       unchanged loaded file is silently skipped and a changed one loads again. Results are
- *       Snowflake's 10 columns per file, or the single {@code status} row "Copy executed with 0
- *       files processed.".
+ *       is kept per table in memory, keyed on the staged file and its MD5 (an external stage's
+ *       object: its URL and ETag): without FORCE an unchanged loaded file is silently skipped and a
+ *       changed one loads again. Results are Snowflake's 10 columns per file, or the single {@code
+ *       status} row "Copy executed with 0 files processed.".
  *   <li>Errors are HTTP 200 with {@code success:false}, a Snowflake code and SQLSTATE (002003 /
  *       42S02 for a missing object, 001003 syntax, 000904 invalid identifier, 100038 conversion),
  *       so the driver raises {@code SnowflakeSQLException}.
@@ -112,8 +127,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not implemented: TLS, multi-statement requests, async queries, result chunks (all results are
  * inline JSON), query cancel, SHOW / DESCRIBE (so no {@code DatabaseMetaData}), GET, external
- * stages, file formats other than Parquet, COPY transformations and unloading, time travel,
- * streams/tasks, and Snowflake's stricter type checks (DuckDB casts implicitly).
+ * stages on GCS or Azure, storage integrations' own settings, file formats other than Parquet, COPY
+ * transformations and unloading, time travel, streams/tasks, and Snowflake's stricter type checks
+ * (DuckDB casts implicitly).
  *
  * <p>{@link #statements()} records every query request's SQL text as received (driver retries
  * included), with values of PASSWORD/TOKEN/KEY style options replaced by {@code ****}. Passwords
@@ -138,6 +154,9 @@ public final class SnowflakeEmulator implements AutoCloseable {
   private final SnowflakeFaults faults;
   private final boolean dedupe;
   private final int requestedPort;
+  private final URI s3Endpoint;
+  private final boolean s3PathStyle;
+  private final String s3Region;
 
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final List<String> statements = Collections.synchronizedList(new ArrayList<>());
@@ -167,6 +186,9 @@ public final class SnowflakeEmulator implements AutoCloseable {
     this.faults = b.faults;
     this.dedupe = b.dedupe;
     this.requestedPort = b.port;
+    this.s3Endpoint = b.s3Endpoint;
+    this.s3PathStyle = b.s3PathStyle;
+    this.s3Region = b.s3Region;
   }
 
   public static Builder builder() {
@@ -182,6 +204,9 @@ public final class SnowflakeEmulator implements AutoCloseable {
     private SnowflakeFaults faults = SnowflakeFaults.none();
     private boolean dedupe = true;
     private int port;
+    private URI s3Endpoint;
+    private boolean s3PathStyle;
+    private String s3Region = "us-east-1";
 
     private Builder() {}
 
@@ -225,6 +250,40 @@ public final class SnowflakeEmulator implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The S3 server whose buckets the {@code s3://} URLs of external stages name, such as {@code
+     * http://127.0.0.1:9000} for a local MinIO or S3Proxy: the server the workers wrote the stage's
+     * files to. Default: AWS's own S3 endpoint for {@link #s3Region}.
+     */
+    public Builder s3Endpoint(URI endpoint) {
+      Objects.requireNonNull(endpoint, "endpoint");
+      if (endpoint.getScheme() == null || endpoint.getHost() == null) {
+        throw new IllegalArgumentException(
+            "s3Endpoint must be an absolute http(s)://host[:port] URL, was " + endpoint);
+      }
+      this.s3Endpoint = endpoint;
+      return this;
+    }
+
+    /**
+     * Path-style S3 requests ({@code http://host:port/bucket/key}) instead of virtual-hosted ones
+     * ({@code http://bucket.host/key}), as servers reached by address need. Default false.
+     */
+    public Builder s3PathStyle(boolean pathStyle) {
+      this.s3PathStyle = pathStyle;
+      return this;
+    }
+
+    /** The region S3 requests are signed for; default {@code us-east-1}. */
+    public Builder s3Region(String region) {
+      Objects.requireNonNull(region, "region");
+      if (region.isBlank()) {
+        throw new IllegalArgumentException("s3Region must not be blank");
+      }
+      this.s3Region = region;
+      return this;
+    }
+
     public SnowflakeEmulator build() {
       if (root == null) {
         throw new IllegalStateException("root() is required");
@@ -242,7 +301,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
     }
     Files.createDirectories(root);
     try {
-      backend = new Backend(root);
+      backend = new Backend(root, new ObjectStore(s3Endpoint, s3PathStyle, s3Region));
     } catch (SQLException e) {
       throw new IOException("cannot open DuckDB under " + root, e);
     }
@@ -320,6 +379,16 @@ public final class SnowflakeEmulator implements AutoCloseable {
     }
     server.stop(0);
     executor.shutdownNow();
+    try {
+      // Statements still running for a client that gave up (a failed pipeline's other workers)
+      // finish first: a login or statement after the sessions are closed below would keep a
+      // DuckDB connection, and with it the database files, open after close.
+      if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+        LOG.warn("Snowflake emulator closes with requests still running");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     for (Session s : sessions.values()) {
       backend.closeSession(s);
     }

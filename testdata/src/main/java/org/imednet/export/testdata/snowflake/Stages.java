@@ -27,6 +27,12 @@ import java.util.stream.Stream;
  * Internal stages as directories under {@code <root>/stages/<DB>/<SCHEMA>/<STAGE>/}: PUT answers
  * with LOCAL_FS transfer instructions (the driver copies the file itself), LIST and REMOVE read the
  * directory.
+ *
+ * <p>An external stage has an (empty) directory there too, so that it exists, is replaced and is
+ * dropped like an internal one, and its definition ({@link ExternalStage}) in {@code
+ * <root>/external-stages/<DB>/<SCHEMA>/<STAGE>.properties}; LIST, REMOVE and COPY read and delete
+ * the objects under its URL through {@link ObjectStore}, and PUT into it is refused, as in
+ * Snowflake.
  */
 final class Stages {
   private static final DateTimeFormatter LAST_MODIFIED =
@@ -34,23 +40,38 @@ final class Stages {
           .withZone(ZoneOffset.UTC);
 
   private final Path root;
+  private final Path externalRoot;
+  private final Path downloads;
+  private final ObjectStore store;
 
-  Stages(Path root) {
+  Stages(Path root, ObjectStore store) {
     this.root = root.resolve("stages");
+    this.externalRoot = root.resolve("external-stages");
+    this.downloads = root.resolve("tmp");
+    this.store = store;
   }
 
-  /** A resolved stage location: its directory, the path within it, and the LIST name prefix. */
+  /**
+   * A resolved stage location: its directory, the path within it, the LIST name prefix, and for an
+   * external stage its definition (else null).
+   */
   static final class Location {
     final Path dir;
     final String path;
     final String listPrefix;
     final String displayName;
+    final ExternalStage external;
 
     Location(Path dir, String path, String listPrefix, String displayName) {
+      this(dir, path, listPrefix, displayName, null);
+    }
+
+    Location(Path dir, String path, String listPrefix, String displayName, ExternalStage external) {
       this.dir = dir;
       this.path = path;
       this.listPrefix = listPrefix;
       this.displayName = displayName;
+      this.external = external;
     }
 
     /** LIST/COPY name of a stage file. */
@@ -59,14 +80,60 @@ final class Stages {
     }
   }
 
-  /** A staged file: its path relative to the stage directory, and the file. */
+  /**
+   * A staged file: its path relative to the stage's root, and either the local file (internal
+   * stages) or the object (external stages).
+   */
   static final class StagedFile {
     final String relative;
     final Path file;
+    final ObjectStore.Entry object;
+    private final ExternalStage external;
 
     StagedFile(String relative, Path file) {
       this.relative = relative;
       this.file = file;
+      this.object = null;
+      this.external = null;
+    }
+
+    StagedFile(String relative, ExternalStage external, ObjectStore.Entry object) {
+      this.relative = relative;
+      this.file = null;
+      this.object = object;
+      this.external = external;
+    }
+
+    long size() {
+      if (object != null) {
+        return object.size;
+      }
+      try {
+        return Files.size(file);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** The MD5 of an internal stage's file; an object's ETag, as Snowflake lists for S3. */
+    String checksum() {
+      return object != null ? object.etag : md5(file);
+    }
+
+    java.time.Instant lastModified() {
+      if (object != null) {
+        return object.lastModified;
+      }
+      try {
+        return Files.getLastModifiedTime(file).toInstant();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** What the load history is keyed on: the file's absolute path, or the object's URL. */
+    String historyKey() {
+      return object != null ? external.urlOf(object.key) : file.toAbsolutePath().toString();
     }
   }
 
@@ -84,6 +151,49 @@ final class Stages {
 
   private static String encode(String name) {
     return URLEncoder.encode(name, StandardCharsets.UTF_8);
+  }
+
+  private Path externalDefinition(String db, String schema, String name) {
+    return externalRoot
+        .resolve(encode(db))
+        .resolve(encode(schema))
+        .resolve(encode(name) + ".properties");
+  }
+
+  boolean exists(String db, String schema, String name) {
+    return Files.isDirectory(stageDir(db, schema, name));
+  }
+
+  /** Creates an internal stage ({@code external} null) or an external one; it must not exist. */
+  void create(String db, String schema, String name, ExternalStage external) {
+    try {
+      Files.createDirectories(stageDir(db, schema, name));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (external != null) {
+      external.save(externalDefinition(db, schema, name));
+    }
+  }
+
+  /** Drops a stage: an internal stage's files, an external stage's definition (not its objects). */
+  void drop(String db, String schema, String name) {
+    deleteTree(stageDir(db, schema, name));
+    try {
+      Files.deleteIfExists(externalDefinition(db, schema, name));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void dropSchema(String db, String schema) {
+    deleteTree(schemaDir(db, schema));
+    deleteTree(externalRoot.resolve(encode(db)).resolve(encode(schema)));
+  }
+
+  void dropDatabase(String db) {
+    deleteTree(databaseDir(db));
+    deleteTree(externalRoot.resolve(encode(db)));
   }
 
   /**
@@ -157,11 +267,23 @@ final class Stages {
     if (!Files.isDirectory(dir)) {
       throw SnowflakeError.notFound("Stage", db + "." + schema + "." + last);
     }
+    ExternalStage external = ExternalStage.load(externalDefinition(db, schema, last));
+    if (external != null) {
+      return new Location(dir, path, external.url + "/", last, external);
+    }
     return new Location(dir, path, last.toLowerCase(Locale.ROOT) + "/", last);
   }
 
   /** The files whose stage-relative path starts with the location's path, sorted. */
-  List<StagedFile> files(Location location) {
+  List<StagedFile> files(Location location) throws SnowflakeError {
+    ExternalStage external = location.external;
+    if (external != null) {
+      List<StagedFile> out = new ArrayList<>();
+      for (ObjectStore.Entry e : store.list(external, external.prefix + location.path)) {
+        out.add(new StagedFile(e.key.substring(external.prefix.length()), external, e));
+      }
+      return out;
+    }
     if (!Files.isDirectory(location.dir)) {
       return List.of();
     }
@@ -187,6 +309,14 @@ final class Stages {
     }
     String localPath = source.substring(7);
     Location location = resolve(RawWords.unquote(words.get(2)), session);
+    if (location.external != null) {
+      throw SnowflakeError.syntax(
+          "PUT cannot upload into the external stage "
+              + location.displayName
+              + " ("
+              + location.external.url
+              + "); write the files to its bucket instead.");
+    }
     Map<String, String> options = RawWords.options(words.subList(3, words.size()));
     Path target = location.dir.resolve(location.path).normalize();
     if (!target.startsWith(location.dir)) {
@@ -234,16 +364,12 @@ final class Stages {
       if (pattern != null && !pattern.matcher(name).matches()) {
         continue;
       }
-      try {
-        r.rows.add(
-            List.of(
-                name,
-                Long.toString(Files.size(file.file)),
-                md5(file.file),
-                LAST_MODIFIED.format(Files.getLastModifiedTime(file.file).toInstant())));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      r.rows.add(
+          List.of(
+              name,
+              Long.toString(file.size()),
+              file.checksum(),
+              LAST_MODIFIED.format(file.lastModified())));
     }
     return r;
   }
@@ -263,14 +389,52 @@ final class Stages {
       if (pattern != null && !pattern.matcher(name).matches()) {
         continue;
       }
-      try {
-        Files.delete(file.file);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      delete(location, file);
       r.rows.add(List.of(name, "removed"));
     }
     return r;
+  }
+
+  /** Deletes a staged file: the local file, or the object from the stage's bucket. */
+  void delete(Location location, StagedFile file) throws SnowflakeError {
+    if (file.object != null) {
+      store.delete(location.external, file.object.key);
+      return;
+    }
+    try {
+      Files.deleteIfExists(file.file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A local file with the staged file's bytes, for DuckDB to read: an internal stage's own file, or
+   * a download of the object into {@code <root>/tmp/}, which {@link #release} deletes.
+   */
+  Path localCopy(Location location, StagedFile file) throws SnowflakeError {
+    if (file.object == null) {
+      return file.file;
+    }
+    try {
+      Files.createDirectories(downloads);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path target = downloads.resolve(java.util.UUID.randomUUID() + ".parquet");
+    store.download(location.external, file.object.key, target);
+    return target;
+  }
+
+  /** Deletes a download made by {@link #localCopy}; an internal stage's file stays. */
+  void release(StagedFile file, Path local) {
+    if (file.object != null && local != null) {
+      try {
+        Files.deleteIfExists(local);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 
   private static Pattern pattern(Map<String, String> options) {

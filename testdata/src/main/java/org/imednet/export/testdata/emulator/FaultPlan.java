@@ -41,10 +41,15 @@ public final class FaultPlan {
 
   /** Counts the request against every rule; returns the faults that apply, hooks first. */
   List<Fault> match(String path, String resource) {
+    return match(path, resource, "");
+  }
+
+  /** As {@link #match(String, String)}, for a request with this raw query string. */
+  List<Fault> match(String path, String resource, String rawQuery) {
     List<Fault> hooks = new ArrayList<>(1);
     Fault terminal = null;
     for (Rule rule : rules) {
-      if (!rule.matches(path, resource)) {
+      if (!rule.matches(path, resource, rawQuery)) {
         continue;
       }
       long n = rule.seen.incrementAndGet();
@@ -97,6 +102,7 @@ public final class FaultPlan {
     private final Builder parent;
     private final Pattern path;
     private final String resource;
+    private Pattern query;
     private long nth = 1;
     private long times = 1;
 
@@ -104,6 +110,16 @@ public final class FaultPlan {
       this.parent = parent;
       this.path = path;
       this.resource = resource;
+    }
+
+    /**
+     * Only requests whose raw query string has a match of {@code regex}, e.g. {@code
+     * "(^|&)size=500(&|$)"} for the full pages of a keyset read rather than the one-record requests
+     * that plan it. Default: any query.
+     */
+    public RuleBuilder query(String regex) {
+      this.query = Pattern.compile(regex);
+      return this;
     }
 
     /** The first matching request (1-based) that gets the fault. Default 1. */
@@ -125,7 +141,7 @@ public final class FaultPlan {
     }
 
     public Builder fault(Fault fault) {
-      parent.rules.add(new Rule(path, resource, nth, times, fault));
+      parent.rules.add(new Rule(path, resource, query, nth, times, fault));
       return parent;
     }
   }
@@ -133,21 +149,26 @@ public final class FaultPlan {
   private static final class Rule {
     final Pattern path;
     final String resource;
+    final Pattern query;
     final long nth;
     final long times;
     final Fault fault;
     final AtomicLong seen = new AtomicLong();
 
-    Rule(Pattern path, String resource, long nth, long times, Fault fault) {
+    Rule(Pattern path, String resource, Pattern query, long nth, long times, Fault fault) {
       this.path = path;
       this.resource = resource;
+      this.query = query;
       this.nth = nth;
       this.times = times;
       this.fault = fault;
     }
 
-    boolean matches(String requestPath, String requestResource) {
+    boolean matches(String requestPath, String requestResource, String rawQuery) {
       if (path != null && !path.matcher(requestPath).matches()) {
+        return false;
+      }
+      if (query != null && !query.matcher(rawQuery).find()) {
         return false;
       }
       return resource == null || resource.equals(requestResource);

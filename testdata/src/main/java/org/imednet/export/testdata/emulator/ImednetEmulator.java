@@ -408,7 +408,7 @@ public final class ImednetEmulator implements AutoCloseable {
     String resourceName =
         segments.length >= 7 ? decodeSegment(segments[6]) : segments.length == 5 ? "studies" : "";
     Fault terminal = null;
-    for (Fault f : faults.match(path, resourceName)) {
+    for (Fault f : faults.match(path, resourceName, rawQuery == null ? "" : rawQuery)) {
       if (f.kind() == Fault.Kind.RUN) {
         f.hook().run();
       } else {

@@ -175,7 +175,10 @@ final class CommonExportOptions {
   @Option(
       names = "--progress",
       paramLabel = "MODE",
-      description = "auto (bar on a terminal, lines otherwise), bar, plain or none.",
+      description =
+          "auto (bar on a terminal, lines otherwise), bar, plain or none. With"
+              + " --flinkMaster=HOST:PORT the counts are polled from the cluster's REST API and lag"
+              + " the work by a bundle (10 s there) and its metric refresh.",
       defaultValue = "auto")
   ProgressReporter.Mode progress;
 

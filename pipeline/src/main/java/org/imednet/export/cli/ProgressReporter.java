@@ -97,12 +97,22 @@ final class ProgressReporter implements AutoCloseable {
               .setUpdateIntervalMillis(500)
               .showSpeed()
               .build();
-      long period = remote != null ? REMOTE_BAR_POLL_MILLIS : 500;
-      timer.scheduleAtFixedRate(this::updateBar, period, period, TimeUnit.MILLISECONDS);
+      if (remote != null) {
+        // With a delay, not a rate: a slow REST API must not queue polls up.
+        timer.scheduleWithFixedDelay(
+            this::updateBar, REMOTE_BAR_POLL_MILLIS, REMOTE_BAR_POLL_MILLIS, TimeUnit.MILLISECONDS);
+      } else {
+        timer.scheduleAtFixedRate(this::updateBar, 500, 500, TimeUnit.MILLISECONDS);
+      }
     } else {
       bar = null;
-      timer.scheduleAtFixedRate(
-          this::printLine, plainIntervalSeconds, plainIntervalSeconds, TimeUnit.SECONDS);
+      if (remote != null) {
+        timer.scheduleWithFixedDelay(
+            this::printLine, plainIntervalSeconds, plainIntervalSeconds, TimeUnit.SECONDS);
+      } else {
+        timer.scheduleAtFixedRate(
+            this::printLine, plainIntervalSeconds, plainIntervalSeconds, TimeUnit.SECONDS);
+      }
     }
   }
 

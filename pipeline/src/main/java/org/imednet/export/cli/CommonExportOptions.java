@@ -35,9 +35,11 @@ import picocli.CommandLine.Option;
 final class CommonExportOptions {
   /**
    * {@code --maxBundleTimeMills} on a remote Flink cluster unless given: how often at most a step's
-   * counters reach Flink's metrics, so how far live progress lags (runners/README.md).
+   * counters reach Flink's metrics, so how far live progress lags. The record reader drains its
+   * ranges when a bundle ends: at 1 s API latency 10 s bundles made an export 28 % slower, 30 s
+   * bundles 11 % (runners/README.md, "Progress on a cluster").
    */
-  static final long REMOTE_BUNDLE_MILLIS = 10_000;
+  static final long REMOTE_BUNDLE_MILLIS = 30_000;
 
   /** Runner shortcuts; anything else goes to Beam as {@code --runner=...}. */
   enum Runner {
@@ -178,7 +180,7 @@ final class CommonExportOptions {
       description =
           "auto (bar on a terminal, lines otherwise), bar, plain or none. With"
               + " --flinkMaster=HOST:PORT the counts are polled from the cluster's REST API and lag"
-              + " the work by a bundle (10 s there) and its metric refresh.",
+              + " the work by a bundle (30 s there) and its metric refresh.",
       defaultValue = "auto")
   ProgressReporter.Mode progress;
 

@@ -50,10 +50,10 @@ class CommonExportOptionsTest {
   }
 
   @Test
-  void aRemoteClusterGetsTenSecondBundlesAndANamedJobUnlessTheUserChose() {
+  void aRemoteClusterGetsThirtySecondBundlesAndANamedJobUnlessTheUserChose() {
     CommonExportOptions remote = flink("--flinkMaster=flink-jm:8081");
     List<String> args = remote.beamArguments();
-    assertTrue(args.contains("--maxBundleTimeMills=10000"), args.toString());
+    assertTrue(args.contains("--maxBundleTimeMills=30000"), args.toString());
     String name = remote.flinkJobName();
     assertTrue(name.matches("imednet-\\d{8}-\\d{6}-[0-9a-f]{8}"), name);
     assertTrue(args.contains("--jobName=" + name), args.toString());
@@ -61,10 +61,10 @@ class CommonExportOptionsTest {
     assertEquals(args, remote.beamArguments());
 
     List<String> chosen =
-        flink("--flinkMaster=flink-jm:8081", "--maxBundleTimeMills=30000", "--jobName=nightly")
+        flink("--flinkMaster=flink-jm:8081", "--maxBundleTimeMills=10000", "--jobName=nightly")
             .beamArguments();
     assertEquals(
-        List.of("--maxBundleTimeMills=30000", "--jobName=nightly"),
+        List.of("--maxBundleTimeMills=10000", "--jobName=nightly"),
         chosen.stream()
             .filter(a -> a.startsWith("--maxBundleTimeMills") || a.startsWith("--jobName"))
             .collect(Collectors.toList()));

@@ -124,14 +124,14 @@ class FlinkClusterProgressAndS3LakeTest {
 
   @Test
   void liveProgressComesFromTheClusterWhileTheJobRunsAndTheSummaryStaysFinal() throws Exception {
-    // Each full page of records is held 5 s and read one at a time, so the ten pages take 50 s:
-    // several bundles (10 s on a remote cluster) with the JobManager's metric refresh (2 s here).
+    // Each full page of records is held 7 s and read one at a time, so the ten pages take 70 s:
+    // more than two bundles (30 s on a remote cluster) and the JobManager's refresh (2 s here).
     FaultPlan slowPages =
         FaultPlan.builder()
             .onResource("records")
             .query("(^|&)size=500(&|$)")
             .times(Long.MAX_VALUE)
-            .fault(Fault.hold(Duration.ofSeconds(5)))
+            .fault(Fault.hold(Duration.ofSeconds(7)))
             .build();
     try (ImednetEmulator api = emulator(slowPages)) {
       Path report = tmp.resolve("progress-report.json");

@@ -16,7 +16,8 @@
 #
 # Environment: RECORDS (default 1000000; QUICK=1: 100000), FORMS (20), VARS (30), SEED (42),
 # PARALLELISM (2), RUNNERS (default "direct flink-local flink-cluster"), EXPORT_ARGS (extra
-# exporter arguments for every run), FLINK_TM_MEMORY /
+# exporter arguments for every run), EMULATOR_ARGS (extra emulator arguments, e.g. "--latency-ms
+# 200"), FLINK_TM_MEMORY /
 # FLINK_JM_MEMORY (cluster process sizes, default from runners/flink-cluster/conf), RESULTS_FILE,
 # and those of bench-lib.sh (KEEP, PROFILE, BENCH_SKIP_BUILD, BENCH_BUILD_SUFFIX,
 # IMEDNET_JAVA_OPTS, EMULATOR_JAVA_OPTS).
@@ -87,7 +88,7 @@ cluster_hwm_kb() {
 
 # --- the runs ------------------------------------------------------------------------------------
 
-declare -A OK MS RSS EXTRA
+declare -A OK MS RSS EXTRA REQS
 for runner in $RUNNERS; do
   case "$runner" in
     direct) args=(--runner direct) ;;
@@ -99,11 +100,13 @@ for runner in $RUNNERS; do
       ;;
     *) die "unknown runner '$runner' in RUNNERS (direct, flink-local, flink-cluster)" ;;
   esac
-  start_emulator "$runner" "$SPEC"
+  read -r -a emulator_extra <<<"${EMULATOR_ARGS:-}"
+  start_emulator "$runner" "$SPEC" "${emulator_extra[@]}"
   read -r -a extra <<<"${EXPORT_ARGS:-}"
   run_export "$runner" export parquet --all-studies --lake "$WORK/$runner.lake" \
     --env-file "$WORK/$runner.env" --progress none "${args[@]}" "${extra[@]}"
   stop_emulator
+  REQS[$runner]="$(json_field "$EMU_STATS" requests)"
   check_run "$runner" "$RECORDS" "$WORK/$runner.lake"
   [[ "${KEEP:-0}" == 1 ]] || rm -rf "$WORK/$runner.lake"
   OK[$runner]=$RUN_OK
@@ -127,6 +130,9 @@ for runner in $RUNNERS; do
     vs=""
     [[ -n "$base" ]] && vs="x$(ratio "$base" "${MS[$runner]}") vs direct"
     row "$runner: records/s" "$rps" "" "$vs  ($RECORDS records in ${MS[$runner]} ms)"
+    row "$runner: API requests/s" \
+      "$(awk -v n="${REQS[$runner]:-0}" -v ms="${MS[$runner]}" 'BEGIN { printf "%.1f", n * 1000 / ms }')" "" \
+      "${REQS[$runner]:-?} requests in ${MS[$runner]} ms"
   else
     row "$runner: records/s" FAILED "" "after ${MS[$runner]} ms"
   fi

@@ -9,7 +9,9 @@
 # Environment (defaults in cluster-env.sh): FLINK_REST_PORT, FLINK_RPC_PORT, FLINK_BLOB_PORT,
 # FLINK_TM_RPC_PORT, FLINK_RUN_DIR (conf, logs, pid files, tmp), FLINK_LIB_DIR, BUILD_DIR_SUFFIX,
 # FLINK_START_TIMEOUT (s), FLINK_JM_MEMORY / FLINK_TM_MEMORY (process sizes, e.g. 4096m), JAVA_HOME,
-# MAVEN_ARGS (extra arguments for the mvn call that fetches the lib on first use).
+# MAVEN_ARGS (extra arguments for the mvn call that fetches the lib on first use), FLINK_TM_ENV_FILE
+# (a KEY=VALUE file whose variables only the TaskManager's environment gets, e.g. the AWS keys a job
+# writing to S3 needs: never on a command line, and not in the JobManager).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/cluster-env.sh"
 
@@ -107,8 +109,27 @@ cleanup_on_failure() {
 trap 'cleanup_on_failure' EXIT
 trap 'exit 130' INT TERM
 
+# Exports each KEY=VALUE line of a file, taken literally (no shell expansion); blank lines and
+# # comments are skipped. Runs in start_process's subshell, so only that process gets them.
+export_env_file() {
+  local line n=0
+  [[ -r "$1" ]] || die "cannot read FLINK_TM_ENV_FILE $1"
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    n=$((n + 1))
+    [[ -z "${line//[[:space:]]/}" || "$line" =~ ^[[:space:]]*# ]] && continue
+    # Never echo the line: it may hold a secret.
+    [[ "$line" =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || die "$1 line $n is not KEY=VALUE"
+    export "${BASH_REMATCH[1]}=${BASH_REMATCH[2]}"
+  done <"$1"
+}
+# Checked before anything starts (in a subshell: nothing is exported here).
+if [[ -n "${FLINK_TM_ENV_FILE:-}" ]]; then (export_env_file "$FLINK_TM_ENV_FILE") || exit 1; fi
+
 start_process() {
   local role="$1" class="$2" jvm_flags="$3" dynamic="$4"
+  if [[ $role == taskmanager && -n "${FLINK_TM_ENV_FILE:-}" ]]; then
+    export_env_file "$FLINK_TM_ENV_FILE"
+  fi
   # shellcheck disable=SC2086  # the flag strings are space-separated lists without spaces inside
   nohup "$JAVA" $jvm_flags "${J17_OPTS[@]}" ${FLINK_JVM_OPTS:-} \
     -Dlog.file="$FLINK_RUN_DIR/log/$role.log" \

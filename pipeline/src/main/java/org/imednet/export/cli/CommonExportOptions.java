@@ -33,6 +33,14 @@ import picocli.CommandLine.Option;
 
 /** Options every {@code export} command shares: what to read, how to run, where errors go. */
 final class CommonExportOptions {
+  /**
+   * {@code --maxBundleTimeMills} on a remote Flink cluster unless given: how often at most a step's
+   * counters reach Flink's metrics, so how far live progress lags. The record reader drains its
+   * ranges when a bundle ends: at 1 s API latency 10 s bundles made an export 28 % slower, 30 s
+   * bundles 11 % (runners/README.md, "Progress on a cluster").
+   */
+  static final long REMOTE_BUNDLE_MILLIS = 30_000;
+
   /** Runner shortcuts; anything else goes to Beam as {@code --runner=...}. */
   enum Runner {
     DIRECT,
@@ -169,7 +177,10 @@ final class CommonExportOptions {
   @Option(
       names = "--progress",
       paramLabel = "MODE",
-      description = "auto (bar on a terminal, lines otherwise), bar, plain or none.",
+      description =
+          "auto (bar on a terminal, lines otherwise), bar, plain or none. With"
+              + " --flinkMaster=HOST:PORT the counts are polled from the cluster's REST API and lag"
+              + " the work by a bundle (30 s there) and its metric refresh.",
       defaultValue = "auto")
   ProgressReporter.Mode progress;
 
@@ -321,9 +332,16 @@ final class CommonExportOptions {
           // The DataStream translation ends a bundle after a second by default. The range reader
           // reads a bundle's ranges concurrently and waits for all of them when the bundle ends, so
           // one-second bundles left it with one slow range in flight for seconds at a time (200 ms
-          // latency, 20 req/s budget: 14.6 req/s with dips to 4-5, 15.5 without them). A bundle
-          // here ends with its input or after an hour.
-          args.add("--maxBundleTimeMills=3600000");
+          // latency, 20 req/s budget: 14.6 req/s with dips to 4-5, 15.5 without them). In this JVM
+          // a bundle ends with its input or after an hour. On a cluster Beam hands the counters to
+          // Flink only when a bundle ends, and live progress reads them there, so bundles end
+          // after REMOTE_BUNDLE_MILLIS (runners/README.md, "Progress on a cluster").
+          args.add(
+              "--maxBundleTimeMills=" + (remoteFlinkMaster() ? REMOTE_BUNDLE_MILLIS : 3_600_000));
+        }
+        if (remoteFlinkMaster() && beamArgs.stream().noneMatch(a -> a.startsWith("--jobName"))) {
+          // The name live progress finds the job by on the cluster.
+          args.add("--jobName=" + flinkJobName());
         }
         if (beamArgs.stream().noneMatch(a -> a.startsWith("--maxBundleSize"))) {
           args.add("--maxBundleSize=1000000");
@@ -379,6 +397,31 @@ final class CommonExportOptions {
     return false;
   }
 
+  /**
+   * The job name on a remote Flink cluster: the user's {@code --jobName}, else one made once per
+   * command, {@code imednet-<yyyyMMdd-HHmmss>-<random>}, unique enough to find the job by.
+   */
+  String flinkJobName() {
+    for (String a : beamArgs) {
+      if (a.startsWith("--jobName=")) {
+        return a.substring("--jobName=".length());
+      }
+    }
+    if (generatedJobName == null) {
+      generatedJobName =
+          "imednet-"
+              + JOB_NAME_TIME.format(LocalDateTime.now(ZoneOffset.UTC))
+              + "-"
+              + java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+    return generatedJobName;
+  }
+
+  private @Nullable String generatedJobName;
+
+  private static final java.time.format.DateTimeFormatter JOB_NAME_TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
   /** The remote Flink cluster's address ({@code --flinkMaster}), or null for in-process runs. */
   @Nullable
   String remoteMaster() {
@@ -419,7 +462,8 @@ final class CommonExportOptions {
   }
 
   ProgressReporter progress(PrintStream out) {
-    return new ProgressReporter(progress, out, 10, remoteMaster());
+    String master = remoteMaster();
+    return new ProgressReporter(progress, out, 10, master, master == null ? null : flinkJobName());
   }
 
   /**

@@ -1,5 +1,6 @@
 package org.imednet.export.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.HashSet;
 import java.util.Locale;
@@ -15,14 +16,22 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.imednet.export.metrics.ExportMetrics;
 import org.imednet.export.metrics.ExportMetrics.Metric;
 import org.imednet.export.metrics.LiveTally;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Shows what the running export has done so far, from {@link LiveTally}: a progress bar of records
- * fetched against the API totals on a terminal, or a plain line every few seconds otherwise (logs,
- * CI). Only in-JVM runners report live; on a remote cluster one line says so, and its totals are in
- * the final summary.
+ * Shows what the running export has done so far: a progress bar of records fetched against the API
+ * totals on a terminal, or a plain line every few seconds otherwise (logs, CI). In-JVM runners
+ * report from {@link LiveTally}; a job on a remote Flink cluster from the cluster's REST API
+ * ({@link FlinkJobCounters}), whose counts lag the work by up to a bundle and the JobManager's
+ * metric refresh. The final summary never comes from here but from the runner's metrics.
  */
 final class ProgressReporter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ProgressReporter.class);
+
+  /** How often a bar asks a remote cluster for counts (a local bar redraws every 500 ms). */
+  private static final long REMOTE_BAR_POLL_MILLIS = 2000;
+
   /** How progress is shown. */
   enum Mode {
     AUTO,
@@ -34,30 +43,42 @@ final class ProgressReporter implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final PrintStream out;
   private final ProgressBar bar;
+  private final @Nullable FlinkJobCounters remote;
+  private volatile Map<String, Long> lastRemote = Map.of();
 
   ProgressReporter(Mode mode, PrintStream out, long plainIntervalSeconds) {
-    this(mode, out, plainIntervalSeconds, null);
+    this(mode, out, plainIntervalSeconds, null, null);
   }
 
   /**
-   * @param remoteMaster the Flink cluster the job runs on, or null for an in-process runner. Its
-   *     workers count in their own JVMs, and Beam hands their counters to Flink only when a bundle
-   *     ends (at the end of the input, as the CLI sizes bundles), so there is nothing live to show:
-   *     one line says so instead of counts stuck at zero (runners/README.md, "Progress").
+   * @param remoteMaster the Flink cluster the job runs on ({@code --flinkMaster}), or null for an
+   *     in-process runner. Its workers count in their own JVMs, so the counts are polled from the
+   *     cluster's REST API instead of this JVM's tally.
+   * @param jobName the name the job is submitted with, to find it on {@code remoteMaster}
    */
   ProgressReporter(
-      Mode mode, PrintStream out, long plainIntervalSeconds, @Nullable String remoteMaster) {
+      Mode mode,
+      PrintStream out,
+      long plainIntervalSeconds,
+      @Nullable String remoteMaster,
+      @Nullable String jobName) {
     this.out = out;
     Mode effective = mode == Mode.AUTO ? (System.console() != null ? Mode.BAR : Mode.PLAIN) : mode;
-    if (effective != Mode.NONE && remoteMaster != null) {
-      out.println(remoteLine(remoteMaster));
-      out.flush();
-      effective = Mode.NONE;
-    }
     if (effective == Mode.NONE) {
       timer = null;
       bar = null;
+      remote = null;
       return;
+    }
+    if (remoteMaster != null) {
+      if (jobName == null) {
+        throw new IllegalArgumentException("a remote job needs its name to be found");
+      }
+      remote = FlinkJobCounters.of(remoteMaster, jobName);
+      out.println(remoteLine(remoteMaster, jobName));
+      out.flush();
+    } else {
+      remote = null;
     }
     timer =
         Executors.newSingleThreadScheduledExecutor(
@@ -76,22 +97,58 @@ final class ProgressReporter implements AutoCloseable {
               .setUpdateIntervalMillis(500)
               .showSpeed()
               .build();
-      timer.scheduleAtFixedRate(this::updateBar, 500, 500, TimeUnit.MILLISECONDS);
+      if (remote != null) {
+        // With a delay, not a rate: a slow REST API must not queue polls up.
+        timer.scheduleWithFixedDelay(
+            this::updateBar, REMOTE_BAR_POLL_MILLIS, REMOTE_BAR_POLL_MILLIS, TimeUnit.MILLISECONDS);
+      } else {
+        timer.scheduleAtFixedRate(this::updateBar, 500, 500, TimeUnit.MILLISECONDS);
+      }
     } else {
       bar = null;
-      timer.scheduleAtFixedRate(
-          this::printLine, plainIntervalSeconds, plainIntervalSeconds, TimeUnit.SECONDS);
+      if (remote != null) {
+        timer.scheduleWithFixedDelay(
+            this::printLine, plainIntervalSeconds, plainIntervalSeconds, TimeUnit.SECONDS);
+      } else {
+        timer.scheduleAtFixedRate(
+            this::printLine, plainIntervalSeconds, plainIntervalSeconds, TimeUnit.SECONDS);
+      }
     }
   }
 
-  static String remoteLine(String master) {
+  static String remoteLine(String master, String jobName) {
     return "progress: the job runs on the Flink cluster at "
         + master
-        + "; its counts arrive with the summary at the end (live counts need an in-process runner)";
+        + " as "
+        + jobName
+        + "; counts come from its REST API, a bundle (--maxBundleTimeMills) and the JobManager's"
+        + " metric refresh behind the work";
+  }
+
+  /**
+   * The counts now: this JVM's tally, or a poll of the remote job (its last counts when the poll
+   * fails: the job is not submitted yet, or the REST API did not answer).
+   */
+  private Snapshot take(boolean poll) {
+    if (remote == null) {
+      return Snapshot.take();
+    }
+    if (poll) {
+      try {
+        lastRemote = remote.poll();
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("No progress from the Flink cluster this time: {}", e.toString());
+      }
+    }
+    return Snapshot.of(lastRemote);
   }
 
   private void updateBar() {
-    Snapshot s = Snapshot.take();
+    updateBar(true);
+  }
+
+  private void updateBar(boolean poll) {
+    Snapshot s = take(poll);
     bar.maxHint(Math.max(s.apiTotal, s.fetched));
     bar.stepTo(s.fetched);
     bar.setExtraMessage(
@@ -105,7 +162,7 @@ final class ProgressReporter implements AutoCloseable {
   }
 
   private void printLine() {
-    out.println(Snapshot.take().line());
+    out.println(take(true).line());
   }
 
   @Override
@@ -114,7 +171,8 @@ final class ProgressReporter implements AutoCloseable {
       timer.shutdownNow();
     }
     if (bar != null) {
-      updateBar();
+      // A remote job has ended by now; its summary follows, so no last poll.
+      updateBar(remote == null);
       bar.close();
     }
   }
@@ -173,15 +231,20 @@ final class ProgressReporter implements AutoCloseable {
       return s;
     }
 
+    /**
+     * The line plain mode prints. The API's total is left out while it is below the records
+     * fetched: on a remote cluster the step that counts it may have finished before its counters
+     * were ever polled, and then only the final summary has it.
+     */
     String line() {
       return String.format(
           Locale.ROOT,
-          "progress: %d studies, %d forms, records fetched %d of %d, rows flattened %d, rows written"
+          "progress: %d studies, %d forms, records fetched %d%s, rows flattened %d, rows written"
               + " %d, failed %d",
           studies,
           forms,
           fetched,
-          apiTotal,
+          apiTotal >= fetched ? " of " + apiTotal : "",
           flattened,
           written,
           failed);

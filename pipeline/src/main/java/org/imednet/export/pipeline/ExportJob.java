@@ -67,7 +67,9 @@ public final class ExportJob {
         PipelineOptionsFactory.fromArgs(spec.beamArgs().toArray(new String[0]))
             .withValidation()
             .create();
-    options.setJobName("imednet-export-" + System.currentTimeMillis());
+    if (spec.beamArgs().stream().noneMatch(a -> a.startsWith("--jobName"))) {
+      options.setJobName("imednet-export-" + System.currentTimeMillis());
+    }
     Pipeline pipeline = Pipeline.create(options);
     build(pipeline, spec);
     LiveTally.reset();

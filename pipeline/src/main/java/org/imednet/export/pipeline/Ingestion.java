@@ -104,7 +104,9 @@ public final class Ingestion {
     String runId = LedgerRun.newRunId();
     PipelineOptions options =
         PipelineOptionsFactory.fromArgs(beamArgs.toArray(new String[0])).withValidation().create();
-    options.setJobName("imednet-ingest-" + System.currentTimeMillis());
+    if (beamArgs.stream().noneMatch(a -> a.startsWith("--jobName"))) {
+      options.setJobName("imednet-ingest-" + System.currentTimeMillis());
+    }
     Pipeline pipeline = Pipeline.create(options);
     build(pipeline, keys, window, mode, runId);
     LiveTally.reset();

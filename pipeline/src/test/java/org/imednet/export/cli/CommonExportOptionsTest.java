@@ -48,4 +48,29 @@ class CommonExportOptionsTest {
     List<String> remote = flink("--flinkMaster=flink-jm:8081").beamArguments();
     assertEquals(List.of(), confDirs(remote));
   }
+
+  @Test
+  void aRemoteClusterGetsThirtySecondBundlesAndANamedJobUnlessTheUserChose() {
+    CommonExportOptions remote = flink("--flinkMaster=flink-jm:8081");
+    List<String> args = remote.beamArguments();
+    assertTrue(args.contains("--maxBundleTimeMills=30000"), args.toString());
+    String name = remote.flinkJobName();
+    assertTrue(name.matches("imednet-\\d{8}-\\d{6}-[0-9a-f]{8}"), name);
+    assertTrue(args.contains("--jobName=" + name), args.toString());
+    // One name per command: the progress poller looks for the job the runner submits.
+    assertEquals(args, remote.beamArguments());
+
+    List<String> chosen =
+        flink("--flinkMaster=flink-jm:8081", "--maxBundleTimeMills=10000", "--jobName=nightly")
+            .beamArguments();
+    assertEquals(
+        List.of("--maxBundleTimeMills=10000", "--jobName=nightly"),
+        chosen.stream()
+            .filter(a -> a.startsWith("--maxBundleTimeMills") || a.startsWith("--jobName"))
+            .collect(Collectors.toList()));
+
+    List<String> local = flink().beamArguments();
+    assertTrue(local.contains("--maxBundleTimeMills=3600000"), local.toString());
+    assertTrue(local.stream().noneMatch(a -> a.startsWith("--jobName")), local.toString());
+  }
 }

@@ -34,17 +34,18 @@ class ProgressReporterTest {
   }
 
   @Test
-  void onARemoteClusterOneLineSaysCountsComeAtTheEndInsteadOfZeros() {
+  void onARemoteClusterTheFirstLineNamesTheJobWhoseCountsArePolled() {
     CommonExportOptions remote = new CommonExportOptions();
     remote.runner = CommonExportOptions.Runner.FLINK;
     remote.progress = ProgressReporter.Mode.PLAIN;
-    remote.beamArgs = List.of("--flinkMaster=flink-jm:8081", "--parallelism=4");
+    remote.beamArgs = List.of("--flinkMaster=127.0.0.1:1", "--parallelism=4", "--jobName=j1");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     remote.progress(out).close();
     assertEquals(
-        "progress: the job runs on the Flink cluster at flink-jm:8081; its counts arrive with the"
-            + " summary at the end (live counts need an in-process runner)\n",
+        "progress: the job runs on the Flink cluster at 127.0.0.1:1 as j1; counts come from its"
+            + " REST API, a bundle (--maxBundleTimeMills) and the JobManager's metric refresh"
+            + " behind the work\n",
         bytes.toString(StandardCharsets.UTF_8));
 
     CommonExportOptions local = new CommonExportOptions();
@@ -53,6 +54,19 @@ class ProgressReporterTest {
     assertNull(local.remoteMaster());
     remote.runner = CommonExportOptions.Runner.DIRECT;
     assertNull(remote.remoteMaster());
+  }
+
+  @Test
+  void anApiTotalBelowTheRecordsFetchedIsUnknownAndLeftOut() {
+    Map<String, Long> counters =
+        Map.of(
+            ExportMetrics.name(Metric.RECORDS_FETCHED, "S1", "AE"), 500L,
+            ExportMetrics.name(Metric.ROWS_FLATTENED, "S1", "AE"), 500L);
+
+    assertEquals(
+        "progress: 1 studies, 1 forms, records fetched 500, rows flattened 500, rows written 0,"
+            + " failed 0",
+        ProgressReporter.Snapshot.of(counters).line());
   }
 
   @Test

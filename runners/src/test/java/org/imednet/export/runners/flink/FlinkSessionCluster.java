@@ -83,10 +83,20 @@ public final class FlinkSessionCluster implements AutoCloseable {
 
   /** Starts a cluster on free ports in a new run directory under the build directory. */
   public static FlinkSessionCluster start() {
+    return start(Map.of());
+  }
+
+  /**
+   * Starts a cluster on free ports in a new run directory under the build directory, whose
+   * TaskManager (only) has {@code taskManagerEnv} in its environment, e.g. the AWS keys of a job
+   * that writes to S3. The variables reach it through a file only the owner can read, deleted once
+   * the cluster is up: never a command line.
+   */
+  public static FlinkSessionCluster start(Map<String, String> taskManagerEnv) {
     try {
       Path runs = buildDir().resolve("flink-test-runs");
       Files.createDirectories(runs);
-      return start(Files.createTempDirectory(runs, "cluster-"));
+      return start(Files.createTempDirectory(runs, "cluster-"), taskManagerEnv);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -94,14 +104,33 @@ public final class FlinkSessionCluster implements AutoCloseable {
 
   /** Starts a cluster on free ports whose conf, logs, pid files and tmp live in {@code runDir}. */
   public static FlinkSessionCluster start(Path runDir) {
+    return start(runDir, Map.of());
+  }
+
+  private static FlinkSessionCluster start(Path runDir, Map<String, String> taskManagerEnv) {
     int restPort = freePort();
     int rpcPort = freePort();
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("FLINK_REST_PORT", "" + restPort);
+    env.put("FLINK_RPC_PORT", "" + rpcPort);
+    Path envFile = null;
+    if (!taskManagerEnv.isEmpty()) {
+      envFile = writeEnvFile(runDir, taskManagerEnv);
+      env.put("FLINK_TM_ENV_FILE", envFile.toString());
+    }
     long started = System.nanoTime();
-    ScriptResult result =
-        runScript(
-            "start-cluster.sh",
-            runDir,
-            Map.of("FLINK_REST_PORT", "" + restPort, "FLINK_RPC_PORT", "" + rpcPort));
+    ScriptResult result;
+    try {
+      result = runScript("start-cluster.sh", runDir, env);
+    } finally {
+      if (envFile != null) {
+        try {
+          Files.deleteIfExists(envFile);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
     Duration startTime = Duration.ofNanos(System.nanoTime() - started);
     if (result.exitCode != 0) {
       throw new IllegalStateException(
@@ -291,6 +320,31 @@ public final class FlinkSessionCluster implements AutoCloseable {
     if (!closed) {
       runScript("stop-cluster.sh", runDir, Map.of());
       closed = true;
+    }
+  }
+
+  private static Path writeEnvFile(Path runDir, Map<String, String> variables) {
+    StringBuilder text = new StringBuilder();
+    variables.forEach(
+        (k, v) -> {
+          if (!k.matches("[A-Za-z_][A-Za-z0-9_]*") || v.contains("\n")) {
+            throw new IllegalArgumentException("not an environment variable: " + k);
+          }
+          text.append(k).append('=').append(v).append('\n');
+        });
+    try {
+      Files.createDirectories(runDir);
+      Path file =
+          Files.createTempFile(
+              runDir,
+              "taskmanager-",
+              ".env",
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, text, StandardCharsets.UTF_8);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

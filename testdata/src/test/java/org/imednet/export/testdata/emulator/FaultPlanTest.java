@@ -41,6 +41,26 @@ class FaultPlanTest {
   }
 
   @Test
+  void aQueryRuleCountsAndFaultsOnlyTheRequestsWhoseQueryMatches() throws Exception {
+    try (ImednetEmulator emu =
+        start(
+            FaultPlan.builder()
+                .onResource("records")
+                .whereQuery("(^|&)size=500(&|$)")
+                .nth(2)
+                .fault(Fault.status(503))
+                .build())) {
+      EmulatorClient c = new EmulatorClient(emu);
+      c.get(RECORDS, "size", "500");
+      c.get(RECORDS, "size", "1");
+      c.get(RECORDS, "size", "50");
+      c.get(RECORDS, "page", "0", "size", "500", "sort", "recordId,ASC");
+      c.get(RECORDS, "size", "500");
+      assertEquals(List.of(200, 200, 200, 503, 200), statuses(emu));
+    }
+  }
+
+  @Test
   void tooManyRequestsWithRetryAfterSecondsOnTheThirdMatchingRequest() throws Exception {
     try (ImednetEmulator emu =
         start(

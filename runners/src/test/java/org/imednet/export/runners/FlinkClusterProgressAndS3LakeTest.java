@@ -243,20 +243,22 @@ class FlinkClusterProgressAndS3LakeTest {
       args.addAll(s3Args());
       args.addAll(clusterArgs());
       TimedLines err = new TimedLines();
-      int code = runCapturingStderr(err, args);
-      assertEquals(0, code, err.text());
-      assertFalse(err.text().contains(S3_SECRET), "the S3 secret key was printed");
-
-      // Only the TaskManager has the keys, from its environment, never on its command line.
-      assertTrue(environ(cluster.taskManager()).contains("AWS_SECRET_ACCESS_KEY=" + S3_SECRET));
-      assertFalse(environ(cluster.jobManager()).contains(S3_SECRET));
-      assertFalse(cmdline(cluster.taskManager()).contains(S3_SECRET));
-
-      // This JVM reads the lake back with the keys as system properties.
+      // The client (this JVM) takes the lake's lock object and reads its ledger, so it has the
+      // keys too, as system properties (a user's: the usual AWS chain); the job's data is written
+      // by the TaskManager, which has them from its environment only.
       System.setProperty("aws.accessKeyId", S3_ACCESS);
       System.setProperty("aws.secretAccessKey", S3_SECRET);
       Path copy;
       try {
+        int code = runCapturingStderr(err, args);
+        assertEquals(0, code, err.text());
+        assertFalse(err.text().contains(S3_SECRET), "the S3 secret key was printed");
+
+        // The TaskManager has the keys from its environment, never on its command line.
+        assertTrue(environ(cluster.taskManager()).contains("AWS_SECRET_ACCESS_KEY=" + S3_SECRET));
+        assertFalse(environ(cluster.jobManager()).contains(S3_SECRET));
+        assertFalse(cmdline(cluster.taskManager()).contains(S3_SECRET));
+
         FileSystems.setDefaultPipelineOptions(
             PipelineOptionsFactory.fromArgs(s3Args().toArray(new String[0])).create());
         copy = Files.createTempDirectory(tmp, "sync");

@@ -14,20 +14,26 @@ import picocli.CommandLine.Option;
 /**
  * {@code imednet emulator}: serve a testdata folder as a local iMednet API, until Ctrl-C. {@code
  * imednet emulator imednet} is the same; {@code imednet emulator snowflake} runs the local
- * Snowflake emulator instead ({@link SnowflakeEmulatorCommand}).
+ * Snowflake emulator instead ({@link SnowflakeEmulatorCommand}), {@code imednet emulator s3} a
+ * local S3-compatible server ({@link S3EmulatorCommand}).
  */
 @Command(
     name = "emulator",
     mixinStandardHelpOptions = true,
-    header = "Run a local iMednet API or Snowflake emulator on 127.0.0.1.",
+    header = "Run an iMednet API, Snowflake or S3 emulator on 127.0.0.1.",
     description = {
       "Run the local iMednet API emulator on 127.0.0.1, serving a folder in the testdata format",
       "(default: the bundled sample studies). Prints the environment to point the exporter at it.",
       "",
       "`imednet emulator imednet` is the same; `imednet emulator snowflake` runs the",
-      "local Snowflake emulator for `imednet export snowflake` instead."
+      "local Snowflake emulator for `imednet export snowflake` instead, and",
+      "`imednet emulator s3` a local S3-compatible server for s3:// lakes and stages."
     },
-    subcommands = {EmulatorCommand.Imednet.class, SnowflakeEmulatorCommand.class})
+    subcommands = {
+      EmulatorCommand.Imednet.class,
+      SnowflakeEmulatorCommand.class,
+      S3EmulatorCommand.class
+    })
 final class EmulatorCommand implements Callable<Integer> {
   @Mixin ImednetOptions options;
 

@@ -566,6 +566,7 @@ class ExportCliTest {
             List.of("export", "snowflake", "--help"),
             List.of("lake", "query", "--help"),
             List.of("emulator", "--help"),
+            List.of("emulator", "s3", "--help"),
             List.of("demo", "--help"),
             List.of("ingest-revisions", "--help"),
             List.of("build-silver", "--help"),
@@ -578,7 +579,7 @@ class ExportCliTest {
     String top = CliFixture.run("--help").out;
     assertTrue(
         top.contains(
-            "  emulator          Run a local iMednet API or Snowflake emulator on 127.0.0.1.\n"),
+            "  emulator          Run an iMednet API, Snowflake or S3 emulator on 127.0.0.1.\n"),
         top);
     assertTrue(
         top.contains(

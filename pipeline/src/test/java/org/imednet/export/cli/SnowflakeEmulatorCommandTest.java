@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -26,9 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.gaul.s3proxy.AuthenticationType;
@@ -67,8 +62,8 @@ class SnowflakeEmulatorCommandTest {
             .faults(FaultPlan.none())
             .build()
             .start()) {
-      Started emu =
-          Started.start(
+      StartedCommand emu =
+          StartedCommand.start(
               "emulator",
               "snowflake",
               "--port",
@@ -193,8 +188,8 @@ class SnowflakeEmulatorCommandTest {
       assertEquals(expected, inFile);
 
       // Started again on the same --data-dir, the emulator serves what it kept.
-      Started again =
-          Started.start("emulator", "snowflake", "--port", "0", "--data-dir", "" + dataDir);
+      StartedCommand again =
+          StartedCommand.start("emulator", "snowflake", "--port", "0", "--data-dir", "" + dataDir);
       try {
         Map<String, String> s2 = new LinkedHashMap<>();
         for (String line : again.awaitReady().split("\n")) {
@@ -232,8 +227,8 @@ class SnowflakeEmulatorCommandTest {
           .putBlob(
               "landing",
               store.getBlobStore().blobBuilder("stage/x.parquet").payload(new byte[] {1}).build());
-      Started emu =
-          Started.start(
+      StartedCommand emu =
+          StartedCommand.start(
               "emulator",
               "snowflake",
               "--port",
@@ -273,7 +268,7 @@ class SnowflakeEmulatorCommandTest {
 
   @Test
   void withoutDataDirTheTemporaryFolderIsRemovedOnStop() throws Exception {
-    Started emu = Started.start("emulator", "snowflake", "--port", "0");
+    StartedCommand emu = StartedCommand.start("emulator", "snowflake", "--port", "0");
     String printed;
     try {
       printed = emu.awaitReady();
@@ -400,75 +395,6 @@ class SnowflakeEmulatorCommandTest {
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
-    }
-  }
-
-  /** The command running on its own thread, its output captured; stop() is Ctrl-C. */
-  private static final class Started {
-    private final CountDownLatch ready = new CountDownLatch(1);
-    private final StringWriter out =
-        new StringWriter() {
-          @Override
-          public void flush() {
-            // The command flushes after its last line, "Ctrl-C to stop.".
-            if (toString().contains("Ctrl-C to stop.")) {
-              ready.countDown();
-            }
-          }
-        };
-    private final StringWriter err = new StringWriter();
-    private final AtomicInteger exit = new AtomicInteger(-1);
-    private final Thread thread;
-
-    private Started(String... args) {
-      thread =
-          new Thread(
-              () -> {
-                try {
-                  exit.set(
-                      ImednetCli.newCommandLine()
-                          .setOut(new PrintWriter(out, true))
-                          .setErr(new PrintWriter(err, true))
-                          .execute(args));
-                } finally {
-                  ready.countDown();
-                }
-              },
-              "imednet-emulator-snowflake");
-      thread.setDaemon(true);
-    }
-
-    static Started start(String... args) {
-      Started s = new Started(args);
-      s.thread.start();
-      return s;
-    }
-
-    /** What the command printed once it is ready ("Ctrl-C to stop."); fails if it ended first. */
-    String awaitReady() throws InterruptedException {
-      if (!ready.await(120, TimeUnit.SECONDS)) {
-        throw new AssertionError("the command printed no settings in time:\n" + out + err);
-      }
-      String printed = out.toString();
-      if (!printed.contains("Ctrl-C to stop.")) {
-        throw new AssertionError("the command ended (" + exit.get() + "):\n" + printed + err);
-      }
-      System.out.println("imednet emulator snowflake printed:\n" + printed);
-      return printed;
-    }
-
-    void stop() throws InterruptedException {
-      thread.interrupt();
-      thread.join(60_000);
-      assertFalse(thread.isAlive(), "the command did not stop");
-    }
-
-    int exitCode() {
-      return exit.get();
-    }
-
-    String err() {
-      return err.toString();
     }
   }
 }

@@ -199,6 +199,9 @@ public final class HttpImednetClient implements ImednetApi {
     }
     int status = response.status;
     byte[] body = response.body;
+    if (status != 429) {
+      gate.succeeded();
+    }
     if (status >= 200 && status < 300) {
       return parsePage(body, status, query);
     }

@@ -47,6 +47,39 @@ class RequestGateTest {
   }
 
   @Test
+  void successesWinTheSpeedBackOnePercentPerHundredNeverPastTheConfiguredRate() {
+    RequestGate gate = new RequestGate(2, 4.0, () -> 0L);
+    gate.slowDown();
+    assertEquals(262_500_000L, gate.intervalNanos());
+    for (int i = 0; i < RequestGate.SUCCESSES_PER_SPEED_UP - 1; i++) {
+      gate.succeeded();
+    }
+    assertEquals(262_500_000L, gate.intervalNanos(), "not before a hundred in a row");
+    gate.succeeded();
+    assertEquals(259_875_000L, gate.intervalNanos());
+    // A 429 resets the count.
+    for (int i = 0; i < 50; i++) {
+      gate.succeeded();
+    }
+    gate.slowDown();
+    assertEquals(272_868_750L, gate.intervalNanos());
+    for (int i = 0; i < 99; i++) {
+      gate.succeeded();
+    }
+    assertEquals(272_868_750L, gate.intervalNanos());
+    for (int i = 0; i < 100_000; i++) {
+      gate.succeeded();
+    }
+    assertEquals(250_000_000L, gate.intervalNanos(), "never faster than configured");
+
+    RequestGate unlimited = new RequestGate(2, 0, () -> 0L);
+    for (int i = 0; i < 1000; i++) {
+      unlimited.succeeded();
+    }
+    assertEquals(0, unlimited.intervalNanos());
+  }
+
+  @Test
   void boundsConcurrency() throws Exception {
     RequestGate gate = new RequestGate(2, 0, System::nanoTime);
     RequestGate.Permit a = gate.acquire(d -> {});

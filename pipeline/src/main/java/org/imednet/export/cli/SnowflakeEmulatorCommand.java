@@ -115,6 +115,15 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
   URI s3Endpoint;
 
   @Option(
+      names = "--external-stage",
+      paramLabel = "NAME=URL",
+      description =
+          "Also create external stage NAME on URL (e.g. EXT=s3://imednet/stage/), read from"
+              + " --s3-endpoint with the AWS_* credentials of this process, as a storage"
+              + " integration would; repeatable.")
+  List<String> externalStages = new java.util.ArrayList<>();
+
+  @Option(
       names = "--s3-path-style",
       description =
           "Path-style S3 requests (http://host:port/bucket/key), for servers reached by address.")
@@ -133,6 +142,20 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
     String db = identifier("--database", database);
     String sch = identifier("--schema", schema);
     String stg = identifier("--stage", stage);
+    java.util.Map<String, String> external = new java.util.LinkedHashMap<>();
+    for (String e : externalStages) {
+      int eq = e.indexOf('=');
+      if (eq < 1) {
+        throw new IllegalArgumentException(
+            "--external-stage takes NAME=URL (e.g. EXT=s3://imednet/stage/), was '" + e + "'");
+      }
+      String url = e.substring(eq + 1).strip();
+      if (!url.matches("[a-z][a-z0-9+.-]*://[^'\\s]+")) {
+        throw new IllegalArgumentException(
+            "--external-stage " + e.substring(0, eq) + ": '" + url + "' is not a bucket URL");
+      }
+      external.put(identifier("--external-stage", e.substring(0, eq).strip()), url);
+    }
     boolean temporary = dataDir == null;
     Path root =
         temporary
@@ -186,8 +209,20 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
         st.execute("CREATE DATABASE IF NOT EXISTS " + db);
         st.execute("CREATE SCHEMA IF NOT EXISTS " + db + "." + sch);
         st.execute("CREATE STAGE IF NOT EXISTS " + db + "." + sch + "." + stg);
+        for (java.util.Map.Entry<String, String> e : external.entrySet()) {
+          st.execute(
+              "CREATE OR REPLACE STAGE "
+                  + db
+                  + "."
+                  + sch
+                  + "."
+                  + e.getKey()
+                  + " URL = '"
+                  + e.getValue()
+                  + "' STORAGE_INTEGRATION = IMEDNET_EMULATOR");
+        }
       }
-      print(spec.commandLine().getOut(), emu, root, temporary, userName, db, sch, stg);
+      print(spec.commandLine().getOut(), emu, root, temporary, userName, db, sch, stg, external);
       try {
         stopper.stopped.await();
       } catch (InterruptedException e) {
@@ -213,7 +248,8 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
       String user,
       String db,
       String schema,
-      String stage) {
+      String stage,
+      java.util.Map<String, String> external) {
     int p = emu.port();
     out.println(
         "Snowflake emulator at http://"
@@ -273,6 +309,18 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
     out.println(
         "The studies come from the iMednet API: `./imednet emulator` serves the samples"
             + " (CARDIO01, ONCO-22) and prints its IMEDNET_* settings.");
+    for (java.util.Map.Entry<String, String> e : external.entrySet()) {
+      out.println(
+          "External stage "
+              + e.getKey()
+              + " reads "
+              + e.getValue()
+              + "; load through it with --stage @"
+              + e.getKey()
+              + " --stage-url "
+              + e.getValue()
+              + " (plus the S3 flags `imednet emulator s3` printed).");
+    }
     out.println("JDBC URL: " + emu.jdbcUrl());
     if (!temporary) {
       Path file = root.resolve("databases").resolve(db + ".duckdb");

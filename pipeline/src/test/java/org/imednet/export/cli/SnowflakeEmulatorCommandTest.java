@@ -235,10 +235,22 @@ class SnowflakeEmulatorCommandTest {
               "0",
               "--s3-endpoint",
               "http://127.0.0.1:" + proxy.getPort(),
-              "--s3-path-style");
+              "--s3-path-style",
+              "--external-stage",
+              "LANDING=s3://landing/stage/");
+      // The stage created with --external-stage stands for a storage integration: the emulator
+      // signs with this process's AWS credentials.
+      System.setProperty("aws.accessKeyId", "cmd-access");
+      System.setProperty("aws.secretAccessKey", "cmd-secret-5d1e");
       try {
+        String ready = emu.awaitReady();
+        assertTrue(
+            ready.contains(
+                "External stage LANDING reads s3://landing/stage/; load through it with --stage"
+                    + " @LANDING --stage-url s3://landing/stage/"),
+            ready);
         Map<String, String> settings = new LinkedHashMap<>();
-        for (String line : emu.awaitReady().split("\n")) {
+        for (String line : ready.split("\n")) {
           Matcher m = EXPORT_LINE.matcher(line);
           if (m.matches()) {
             settings.put(m.group(1), m.group(2));
@@ -255,8 +267,15 @@ class SnowflakeEmulatorCommandTest {
             assertEquals(1L, rs.getLong(2));
             assertFalse(rs.next());
           }
+          try (ResultSet rs = st.executeQuery("LIST @IMEDNET_DB.PUBLIC.LANDING")) {
+            assertTrue(rs.next());
+            assertEquals("s3://landing/stage/x.parquet", rs.getString(1));
+            assertFalse(rs.next());
+          }
         }
       } finally {
+        System.clearProperty("aws.accessKeyId");
+        System.clearProperty("aws.secretAccessKey");
         emu.stop();
       }
       assertEquals(0, emu.exitCode(), emu.err());

@@ -184,7 +184,14 @@ final class ExportCommand implements Runnable {
      */
     int exportLocked(ApiConfig api, List<String> studyKeys, String runId, String lakeLocation)
         throws Exception {
-      LedgerRun run = common.ledgerRun(runId, studyKeys, LakeLedger.read(lakeLocation), System.out);
+      // A dry run touches no target: it neither locks nor reads the lake (on gs:// or s3:// that
+      // would need the bucket).
+      LedgerRun run =
+          common.ledgerRun(
+              runId,
+              studyKeys,
+              common.dryRun ? java.util.Map.of() : LakeLedger.read(lakeLocation),
+              System.out);
       return runAndSummarize(spec(api, studyKeys, run), common, System.out);
     }
 

@@ -1,18 +1,13 @@
 package org.imednet.export.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.imednet.export.sinks.parquet.PathStyleS3ClientBuilderFactory;
@@ -115,7 +110,18 @@ final class S3EmulatorCommand implements Callable<Integer> {
             // accepts and S3Proxy would answer with 501 Not Implemented.
             .ignoreUnknownHeaders(true)
             .build();
-    Stopper stopper = new Stopper(proxy, store, temporary ? root : null);
+    EmulatorStop stopper =
+        new EmulatorStop(
+            () -> {
+              try {
+                if (!"STOPPED".equals(proxy.getState())) {
+                  proxy.stop();
+                }
+              } finally {
+                store.close();
+              }
+            },
+            temporary ? root : null);
     try {
       proxy.start();
     } catch (Exception e) {
@@ -205,52 +211,5 @@ final class S3EmulatorCommand implements Callable<Integer> {
       }
     }
     return false;
-  }
-
-  /** Stops the server once, from the shutdown hook or the command, whichever comes first. */
-  private static final class Stopper {
-    final CountDownLatch stopped = new CountDownLatch(1);
-    private final S3Proxy proxy;
-    private final BlobStoreContext store;
-    private final Path removeOnStop;
-    private boolean done;
-
-    Stopper(S3Proxy proxy, BlobStoreContext store, Path removeOnStop) {
-      this.proxy = proxy;
-      this.store = store;
-      this.removeOnStop = removeOnStop;
-    }
-
-    synchronized void stop() {
-      if (!done) {
-        done = true;
-        try {
-          if (!"STOPPED".equals(proxy.getState())) {
-            proxy.stop();
-          }
-        } catch (Exception e) {
-          throw new IllegalStateException("cannot stop S3Proxy", e);
-        } finally {
-          store.close();
-          if (removeOnStop != null) {
-            deleteTree(removeOnStop);
-          }
-          stopped.countDown();
-        }
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove the emulator's temporary folder " + dir, e);
-    }
   }
 }

@@ -2,20 +2,16 @@ package org.imednet.export.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.imednet.export.api.Secret;
 import org.imednet.export.sinks.snowflake.SnowflakeSettings;
 import org.imednet.export.testdata.snowflake.SnowflakeEmulator;
@@ -176,7 +172,7 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
       emu = builder.build().start();
     } catch (IOException | RuntimeException e) {
       if (temporary) {
-        deleteTree(root);
+        EmulatorStop.deleteTree(root);
       }
       if (e.getCause() instanceof BindException) {
         throw new IllegalArgumentException(
@@ -186,7 +182,8 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
       }
       throw e;
     }
-    Stopper stopper = new Stopper(emu, temporary ? root : null);
+    // Closing checkpoints every DuckDB file, so --data-dir can be read afterwards.
+    EmulatorStop stopper = new EmulatorStop(emu::close, temporary ? root : null);
     Thread hook = new Thread(stopper::stop, "snowflake-emulator-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
@@ -335,33 +332,6 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /** Stops the emulator once, from the shutdown hook or the command, whichever comes first. */
-  private static final class Stopper {
-    final CountDownLatch stopped = new CountDownLatch(1);
-    private final SnowflakeEmulator emu;
-    private final Path removeOnStop;
-    private boolean done;
-
-    Stopper(SnowflakeEmulator emu, Path removeOnStop) {
-      this.emu = emu;
-      this.removeOnStop = removeOnStop;
-    }
-
-    synchronized void stop() {
-      if (!done) {
-        done = true;
-        try {
-          emu.close(); // checkpoints every DuckDB file, so --data-dir can be read afterwards
-        } finally {
-          if (removeOnStop != null) {
-            deleteTree(removeOnStop);
-          }
-          stopped.countDown();
-        }
-      }
-    }
-  }
-
   /** A simple Snowflake identifier, upper-cased as Snowflake stores unquoted names. */
   private static String identifier(String option, String value) {
     if (!IDENTIFIER.matcher(value).matches()) {
@@ -376,18 +346,5 @@ final class SnowflakeEmulatorCommand implements Callable<Integer> {
       return v;
     }
     return "'" + v.replace("'", "'\\''") + "'";
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove the emulator's temporary folder " + dir, e);
-    }
   }
 }
